@@ -1,0 +1,10 @@
+"""Deep oversampling of imbalanced image data for imbalanced-learn and scikit-learn.
+
+The samplers (:class:`DeepSMOTE`, :class:`BAGANGP`) are imbalanced-learn over-samplers;
+:class:`CNNClassifier` wraps torchvision CNNs as scikit-learn classifiers with skorch.
+"""
+
+from .over_sampling import DeepSMOTE
+
+__all__ = ["DeepSMOTE"]
+__version__ = "0.1.0"

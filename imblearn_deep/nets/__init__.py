@@ -1,0 +1,1 @@
+"""Plain ``nn.Module`` builders for the samplers' networks."""

@@ -1,0 +1,276 @@
+"""DeepSMOTE: SMOTE in the latent space of an autoencoder (Dablain et al., 2022)."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from imblearn.over_sampling.base import BaseOverSampler
+from imblearn.utils import Substitution
+from imblearn.utils._docstring import _random_state_docstring
+from sklearn.utils._param_validation import Interval, StrOptions
+from torch.nn.functional import mse_loss
+
+from .._training import (
+    KeepBest,
+    LossMeter,
+    PrintProgress,
+    StopOnNonFinite,
+    autocast,
+    minibatches,
+    modules_on,
+    run_epochs,
+)
+from ..base import GENERATION_BATCH, SHARED_PARAMETER_DOCS, BaseDeepOverSampler
+from ..nets.deep_smote import build_decoder, build_encoder
+from ._latent_smote import latent_smote
+
+
+@Substitution(
+    sampling_strategy=BaseOverSampler._sampling_strategy_docstring,
+    random_state=_random_state_docstring,
+    **SHARED_PARAMETER_DOCS,
+)
+class DeepSMOTE(BaseDeepOverSampler):
+    """Over-sample with SMOTE in the latent space of a trained autoencoder.
+
+    DeepSMOTE (Dablain, Krawczyk & Chawla, IEEE TNNLS 2022) trains an encoder/decoder on
+    all classes with a reconstruction loss plus a penalty computed on a one-class batch,
+    then runs SMOTE between the latent codes of each class and decodes the new codes
+    into images. The networks are those of the paper for 28×28 and 32×32 images and adapt
+    to other sizes (see :mod:`imblearn_deep.nets.deep_smote`).
+
+    {generation}
+
+    Parameters
+    ----------
+    {sampling_strategy}
+
+    {random_state}
+
+    k_neighbors : int, default=5
+        Nearest neighbours (within the class, in latent space) to interpolate towards.
+        A class with fewer than ``k_neighbors + 1`` samples uses all its other samples,
+        with a warning; a class with a single sample gets decodings of that sample's
+        code, since there is nothing to interpolate with.
+
+    {image_shape}
+
+    latent_dim : int, default=None
+        Size of the latent code. ``None`` takes the paper's values: 300 for one-channel
+        images (and tabular data), 600 for colour images.
+
+    hidden_channels : int, default=64
+        Channels of the first convolution (``dim_h`` in the paper); deeper layers double it.
+
+    epochs : int, default=200
+        Training epochs (the released code's 200). The weights of the epoch with the
+        lowest training loss are kept, as the reference does.
+
+    batch_size : int, default=100
+        Mini-batch size, also the size of the one-class penalty batch.
+
+    learning_rate : float, default=2e-4
+        Adam's learning rate.
+
+    penalty : {{"code", "paper", "none"}}, default="code"
+        The second loss term. ``"code"`` is the released code's behaviour: a random
+        class is drawn uniformly, up to ``batch_size`` of its samples are encoded
+        (without gradient to the encoder) and decoded against themselves; its cyclic
+        shift of codes and images cancels out, so it is a one-class reconstruction that
+        trains the decoder. ``"paper"`` is the article's text: the decoded, permuted
+        codes are compared with the un-permuted images, with gradients to both networks.
+        ``"none"`` trains on reconstruction alone.
+
+    penalty_weight : float, default=1.0
+        Weight of the penalty in the loss.
+
+    {precision}
+
+    {device}
+
+    {verbose}
+
+    Attributes
+    ----------
+    sampling_strategy_ : dict
+        Number of samples to generate for each class.
+
+    classes_ : ndarray
+        Class labels seen at fit time, sorted.
+
+    encoder_ : torch.nn.Module
+        The trained encoder (on the CPU, in eval mode).
+
+    decoder_ : torch.nn.Module
+        The trained decoder (on the CPU, in eval mode).
+
+    latent_codes_ : list of ndarray
+        Latent codes of each class's training samples, in ``classes_`` order.
+
+    history_ : list of dict
+        One record per epoch: ``reconstruction``, ``penalty`` and ``loss`` (means over the
+        epoch) and ``seconds``.
+
+    best_epoch_ : int
+        The epoch whose weights were kept.
+
+    n_features_in_ : int
+        Values per sample (``C*H*W`` for images).
+
+    See Also
+    --------
+    BAGANGP : Over-sample with a class-conditional GAN.
+
+    Examples
+    --------
+    >>> from collections import Counter
+    >>> from imblearn_deep import DeepSMOTE
+    >>> from imblearn_deep.datasets import load_digits_images, make_imbalanced
+    >>> X, y = load_digits_images()
+    >>> X, y = make_imbalanced(X, y, {{0: 100, 1: 20}}, random_state=0)
+    >>> sampler = DeepSMOTE(epochs=2, hidden_channels=8, latent_dim=16, random_state=0)
+    >>> X_res, y_res = sampler.fit_resample(X, y)
+    >>> X_res.shape, sorted(Counter(y_res).items())
+    ((200, 1, 8, 8), [(0, 100), (1, 100)])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseDeepOverSampler._parameter_constraints,
+        "k_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "latent_dim": [None, Interval(Integral, 1, None, closed="left")],
+        "hidden_channels": [Interval(Integral, 1, None, closed="left")],
+        "penalty": [StrOptions({"code", "paper", "none"})],
+        "penalty_weight": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        sampling_strategy="auto",
+        random_state=None,
+        k_neighbors=5,
+        image_shape=None,
+        latent_dim=None,
+        hidden_channels=64,
+        epochs=200,
+        batch_size=100,
+        learning_rate=2e-4,
+        penalty="code",
+        penalty_weight=1.0,
+        precision="float32",
+        device="auto",
+        verbose=0,
+    ):
+        super().__init__(sampling_strategy=sampling_strategy)
+        self.random_state = random_state
+        self.k_neighbors = k_neighbors
+        self.image_shape = image_shape
+        self.latent_dim = latent_dim
+        self.hidden_channels = hidden_channels
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.penalty = penalty
+        self.penalty_weight = penalty_weight
+        self.precision = precision
+        self.device = device
+        self.verbose = verbose
+
+    def _fit_networks(self, X: torch.Tensor, y: np.ndarray, device: torch.device) -> None:
+        shape = self.image_layout_.net_shape
+        latent_dim = self.latent_dim or (600 if len(shape) == 3 and shape[0] == 3 else 300)
+        self.encoder_ = build_encoder(shape, latent_dim, self.hidden_channels).to(device)
+        self.decoder_ = build_decoder(shape, latent_dim, self.hidden_channels).to(device)
+        networks = [self.encoder_, self.decoder_]
+        # The reference steps two Adams with equal settings; Adam is per-parameter, so one
+        # optimiser over both networks is the same update.
+        optimizer = torch.optim.Adam(
+            [p for net in networks for p in net.parameters()], lr=self.learning_rate
+        )
+        X = X.to(device)
+        members = [
+            torch.from_numpy(np.flatnonzero(y == c)).to(device) for c in range(len(self.classes_))
+        ]
+        # A one-sample class cannot form a penalty batch (BatchNorm needs two samples).
+        penalty_classes = [c for c, idx in enumerate(members) if len(idx) >= 2]
+        use_penalty = self.penalty != "none" and bool(penalty_classes)
+        generator = torch.Generator(device=device).manual_seed(int(torch.randint(2**31, (1,))))
+
+        def train_one_epoch():
+            meter = LossMeter()
+            for net in networks:
+                net.train()
+            batches = minibatches(len(X), self.batch_size, generator, device)
+            drawn = torch.randint(len(penalty_classes), (len(batches),), generator=generator,
+                                  device=device).tolist() if use_penalty else []
+            for step, idx in enumerate(batches):
+                with autocast(device, self.precision):
+                    x = X[idx]
+                    reconstruction = mse_loss(self.decoder_(self.encoder_(x)).float(), x)
+                    penalty = (
+                        self._penalty(X, members[penalty_classes[drawn[step]]], generator)
+                        if use_penalty else torch.zeros((), device=device)
+                    )
+                    loss = reconstruction + self.penalty_weight * penalty
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                meter.add(len(idx), reconstruction=reconstruction, penalty=penalty, loss=loss)
+            return meter.means()
+
+        name = type(self).__name__
+        keep_best = KeepBest(networks, monitor="loss")
+        run_epochs(
+            train_one_epoch, self.epochs, stage="autoencoder", history=self.history_,
+            callbacks=[StopOnNonFinite(name), PrintProgress(name, self.epochs, self.verbose),
+                       keep_best],
+        )
+        self.best_epoch_ = keep_best.best_epoch
+        self.latent_codes_ = self._encode_by_class(X, y, device)
+
+    def _penalty(self, X: torch.Tensor, members: torch.Tensor, generator) -> torch.Tensor:
+        chosen = members[torch.randperm(len(members), generator=generator,
+                                        device=members.device)[: self.batch_size]]
+        x = X[chosen]
+        if self.penalty == "code":
+            # The released code shifts codes and images by the same cyclic permutation,
+            # which cancels: a one-class reconstruction through detached codes.
+            with torch.no_grad():
+                codes = self.encoder_(x)
+            return mse_loss(self.decoder_(codes).float(), x)
+        # The paper: decode the permuted codes and compare with the un-permuted images.
+        return mse_loss(self.decoder_(self.encoder_(x).roll(1, dims=0)).float(), x)
+
+    def _encode_by_class(self, X: torch.Tensor, y: np.ndarray, device) -> list[np.ndarray]:
+        with modules_on([self.encoder_, self.decoder_], device), torch.no_grad():
+            codes = torch.cat([
+                self.encoder_(chunk).float() for chunk in X.split(GENERATION_BATCH)
+            ]).cpu().numpy()
+        return [codes[y == c] for c in range(len(self.classes_))]
+
+    def _sample(self, class_code, n_samples, rng, device) -> np.ndarray:
+        codes = self.latent_codes_[class_code]
+        label = self.classes_.tolist()[class_code]
+        if len(codes) == 1:
+            warnings.warn(
+                f"Class {label!r} has a single sample: its synthetic samples are decodings "
+                "of that sample's latent code.", UserWarning, stacklevel=4,
+            )
+        elif len(codes) <= self.k_neighbors:
+            warnings.warn(
+                f"Class {label!r} has {len(codes)} samples, fewer than k_neighbors + 1 = "
+                f"{self.k_neighbors + 1}; interpolating towards its {len(codes) - 1} other "
+                "samples.", UserWarning, stacklevel=4,
+            )
+        new_codes = torch.from_numpy(latent_smote(codes, n_samples, self.k_neighbors, rng))
+        return self._decode(new_codes, device)
+
+    def _decode(self, codes: torch.Tensor, device) -> np.ndarray:
+        with modules_on([self.decoder_], device), torch.no_grad(), autocast(device, self.precision):
+            return np.concatenate([
+                self.decoder_(chunk.to(device)).float().cpu().numpy()
+                for chunk in codes.split(GENERATION_BATCH)
+            ])
