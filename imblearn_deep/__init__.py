@@ -4,7 +4,7 @@ The samplers (:class:`DeepSMOTE`, :class:`BAGANGP`) are imbalanced-learn over-sa
 :class:`CNNClassifier` wraps torchvision CNNs as scikit-learn classifiers with skorch.
 """
 
-from .over_sampling import DeepSMOTE
+from .over_sampling import BAGANGP, DeepSMOTE
 
-__all__ = ["DeepSMOTE"]
+__all__ = ["BAGANGP", "DeepSMOTE"]
 __version__ = "0.1.0"

@@ -81,11 +81,17 @@ def minibatches(
     >>> [len(b) for b in minibatches(9, 4, g, torch.device("cpu"))]
     [4, 5]
     """
-    order = torch.randperm(n_samples, generator=generator).to(device)
+    order = torch.randperm(n_samples, generator=generator, device=device)
     batches = list(order.split(batch_size))
     if len(batches) > 1 and len(batches[-1]) == 1:
         batches[-2:] = [torch.cat(batches[-2:])]
     return batches
+
+
+def device_generator(device: torch.device) -> torch.Generator:
+    """A generator on ``device`` seeded from torch's (seeded) global stream, so that
+    shuffles and draws happen where the data live."""
+    return torch.Generator(device=device).manual_seed(int(torch.randint(2**31, (1,))))
 
 
 class TrainingDivergedError(FloatingPointError):

@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._images import ImageLayout, PixelRange
-from ._training import PRECISIONS, draw_seed, resolve_device, seeded
+from ._training import PRECISIONS, autocast, draw_seed, modules_on, resolve_device, seeded
 
 # Synthetic samples are decoded in chunks of this many to bound memory.
 GENERATION_BATCH = 1024
@@ -38,7 +38,6 @@ class BaseDeepOverSampler(BaseOverSampler):
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
         "image_shape": [None, tuple, list],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
         # Batches of one would reach BatchNorm layers in training mode.
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -99,6 +98,15 @@ class BaseDeepOverSampler(BaseOverSampler):
 
     def _to_caller(self, samples: np.ndarray) -> np.ndarray:
         return self.image_layout_.from_net(self.pixel_range_.unscale(samples))
+
+    def _forward_in_chunks(self, modules, forward, inputs, device) -> np.ndarray:
+        """Evaluate ``forward`` on ``inputs`` (CPU tensors) in chunks, without gradients,
+        with ``modules`` moved to ``device`` for the call; returns float32 numpy."""
+        chunks = zip(*(tensor.split(GENERATION_BATCH) for tensor in inputs), strict=True)
+        with modules_on(modules, device), torch.no_grad(), autocast(device, self.precision):
+            return np.concatenate([
+                forward(*(t.to(device) for t in chunk)).float().cpu().numpy() for chunk in chunks
+            ])
 
     def generate(self, n_samples: int, class_label, *, random_state=None) -> np.ndarray:
         """Generate ``n_samples`` new samples of one class with the fitted networks.

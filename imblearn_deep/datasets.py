@@ -611,5 +611,5 @@ def load_imbalanced(
     X_tr, y_tr = loader(root, train=True, download=download)
     X_te, y_te = loader(root, train=False, download=download)
     X_train, y_train = make_imbalanced(X_tr, y_tr, profile.train, random_state=rng)
-    X_test, y_test = make_imbalanced(X_tr, y_tr, profile.test, random_state=rng)
+    X_test, y_test = make_imbalanced(X_te, y_te, profile.test, random_state=rng)
     return X_train, y_train, X_test, y_test

@@ -168,7 +168,11 @@ def test_load_mnist_truncated_and_bad_gzip(tmp_path):
     images, labels = make_idx_split(3, seed=0)
     path = write_idx(tmp_path / TRAIN_NAMES[0], images)
     write_idx(tmp_path / TRAIN_NAMES[1], labels)
-    path.write_bytes(path.read_bytes()[:-5])
+    good = path.read_bytes()
+    path.write_bytes(good[:-5])
+    with pytest.raises(ValueError, match="corrupt"):
+        load_mnist(tmp_path)
+    path.write_bytes(good + b"\x00")  # trailing bytes disagree with the header too
     with pytest.raises(ValueError, match="corrupt"):
         load_mnist(tmp_path)
 

@@ -1,5 +1,6 @@
 """Deep over-samplers."""
 
+from ._bagan_gp import BAGANGP
 from ._deep_smote import DeepSMOTE
 
-__all__ = ["DeepSMOTE"]
+__all__ = ["BAGANGP", "DeepSMOTE"]

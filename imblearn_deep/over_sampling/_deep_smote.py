@@ -19,11 +19,11 @@ from .._training import (
     PrintProgress,
     StopOnNonFinite,
     autocast,
+    device_generator,
     minibatches,
-    modules_on,
     run_epochs,
 )
-from ..base import GENERATION_BATCH, SHARED_PARAMETER_DOCS, BaseDeepOverSampler
+from ..base import SHARED_PARAMETER_DOCS, BaseDeepOverSampler
 from ..nets.deep_smote import build_decoder, build_encoder
 from ._latent_smote import latent_smote
 
@@ -139,6 +139,7 @@ class DeepSMOTE(BaseDeepOverSampler):
 
     _parameter_constraints: dict = {
         **BaseDeepOverSampler._parameter_constraints,
+        "epochs": [Interval(Integral, 1, None, closed="left")],
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "latent_dim": [None, Interval(Integral, 1, None, closed="left")],
         "hidden_channels": [Interval(Integral, 1, None, closed="left")],
@@ -197,7 +198,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         # A one-sample class cannot form a penalty batch (BatchNorm needs two samples).
         penalty_classes = [c for c, idx in enumerate(members) if len(idx) >= 2]
         use_penalty = self.penalty != "none" and bool(penalty_classes)
-        generator = torch.Generator(device=device).manual_seed(int(torch.randint(2**31, (1,))))
+        generator = device_generator(device)
 
         def train_one_epoch():
             meter = LossMeter()
@@ -245,10 +246,8 @@ class DeepSMOTE(BaseDeepOverSampler):
         return mse_loss(self.decoder_(self.encoder_(x).roll(1, dims=0)).float(), x)
 
     def _encode_by_class(self, X: torch.Tensor, y: np.ndarray, device) -> list[np.ndarray]:
-        with modules_on([self.encoder_, self.decoder_], device), torch.no_grad():
-            codes = torch.cat([
-                self.encoder_(chunk).float() for chunk in X.split(GENERATION_BATCH)
-            ]).cpu().numpy()
+        # Also leaves both networks on the CPU in eval mode, their fitted state.
+        codes = self._forward_in_chunks([self.encoder_, self.decoder_], self.encoder_, [X], device)
         return [codes[y == c] for c in range(len(self.classes_))]
 
     def _sample(self, class_code, n_samples, rng, device) -> np.ndarray:
@@ -266,11 +265,4 @@ class DeepSMOTE(BaseDeepOverSampler):
                 "samples.", UserWarning, stacklevel=4,
             )
         new_codes = torch.from_numpy(latent_smote(codes, n_samples, self.k_neighbors, rng))
-        return self._decode(new_codes, device)
-
-    def _decode(self, codes: torch.Tensor, device) -> np.ndarray:
-        with modules_on([self.decoder_], device), torch.no_grad(), autocast(device, self.precision):
-            return np.concatenate([
-                self.decoder_(chunk.to(device)).float().cpu().numpy()
-                for chunk in codes.split(GENERATION_BATCH)
-            ])
+        return self._forward_in_chunks([self.decoder_], self.decoder_, [new_codes], device)
