@@ -144,6 +144,11 @@ def _warn_if_square(n_features: int) -> None:
         )
 
 
+def _flatten(X: np.ndarray) -> np.ndarray:
+    # An explicit width, since reshape cannot infer -1 for zero samples.
+    return X.reshape(len(X), math.prod(X.shape[1:]))
+
+
 @dataclass(frozen=True)
 class PixelRange:
     """Affine map between the caller's value range and the networks' ``[-1, 1]``.
@@ -167,7 +172,7 @@ class PixelRange:
     @classmethod
     def fit(cls, X: np.ndarray, layout: ImageLayout) -> PixelRange:
         """Learn the value range of ``X`` (caller layout)."""
-        flat = X.reshape(len(X), -1)
+        flat = _flatten(X)
         if layout.is_image:
             low, high = np.asarray(flat.min(), np.float64), np.asarray(flat.max(), np.float64)
         else:
@@ -180,12 +185,12 @@ class PixelRange:
 
     def scale(self, X: np.ndarray) -> np.ndarray:
         """Map caller values to float32 in ``[-1, 1]`` (values are flattened per sample)."""
-        flat = X.reshape(len(X), -1).astype(np.float64)
+        flat = _flatten(X).astype(np.float64)
         return (2.0 * (flat - self.low) / self._span() - 1.0).astype(np.float32)
 
     def unscale(self, Z: np.ndarray) -> np.ndarray:
         """Map network outputs back to the caller's range and dtype (flat per sample)."""
-        flat = Z.reshape(len(Z), -1).astype(np.float64)
+        flat = _flatten(Z).astype(np.float64)
         values = np.clip((flat + 1.0) / 2.0 * self._span() + self.low, self.low, self.high)
         if np.issubdtype(self.dtype, np.integer):
             values = np.rint(values)

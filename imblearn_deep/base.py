@@ -23,7 +23,15 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._images import ImageLayout, PixelRange
-from ._training import PRECISIONS, autocast, draw_seed, modules_on, resolve_device, seeded
+from ._training import (
+    PRECISIONS,
+    TrainingDivergedError,
+    autocast,
+    draw_seed,
+    modules_on,
+    resolve_device,
+    seeded,
+)
 
 # Synthetic samples are decoded in chunks of this many to bound memory.
 GENERATION_BATCH = 1024
@@ -53,8 +61,9 @@ class BaseDeepOverSampler(BaseOverSampler):
         class codes ``y``; append per-epoch records to ``self.history_``."""
         raise NotImplementedError
 
-    def _sample(self, class_code: int, n_samples: int, rng: np.random.RandomState,
-                device: torch.device) -> np.ndarray:
+    def _sample(
+        self, class_code: int, n_samples: int, rng: np.random.RandomState, device: torch.device
+    ) -> np.ndarray:
         """Return ``n_samples`` new samples of class ``class_code`` (network layout, [-1, 1])."""
         raise NotImplementedError
 
@@ -63,7 +72,13 @@ class BaseDeepOverSampler(BaseOverSampler):
     def _check_X_y(self, X, y):
         y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
         X, y = validate_data(
-            self, X=X, y=y, reset=True, accept_sparse=False, allow_nd=True, dtype="numeric",
+            self,
+            X=X,
+            y=y,
+            reset=True,
+            accept_sparse=False,
+            allow_nd=True,
+            dtype="numeric",
             ensure_all_finite=True,
         )
         # scikit-learn counts X.shape[1] as the features: for images that is the channels.
@@ -104,9 +119,16 @@ class BaseDeepOverSampler(BaseOverSampler):
         with ``modules`` moved to ``device`` for the call; returns float32 numpy."""
         chunks = zip(*(tensor.split(GENERATION_BATCH) for tensor in inputs), strict=True)
         with modules_on(modules, device), torch.no_grad(), autocast(device, self.precision):
-            return np.concatenate([
-                forward(*(t.to(device) for t in chunk)).float().cpu().numpy() for chunk in chunks
-            ])
+            outputs = np.concatenate(
+                [forward(*(t.to(device) for t in chunk)).float().cpu().numpy() for chunk in chunks]
+            )
+        if not np.isfinite(outputs).all():
+            # Weights can turn NaN in the last update, after the last loss was recorded.
+            raise TrainingDivergedError(
+                f"{type(self).__name__}: the trained networks output NaN or infinite values; "
+                "training diverged. Lower learning_rate, or check the input for extreme values."
+            )
+        return outputs
 
     def generate(self, n_samples: int, class_label, *, random_state=None) -> np.ndarray:
         """Generate ``n_samples`` new samples of one class with the fitted networks.

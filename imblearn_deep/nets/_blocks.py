@@ -25,8 +25,14 @@ def conv_stack(
     layers: list[nn.Module] = []
     for index, step in enumerate(steps):
         layers.append(
-            nn.Conv2d(channels[index], channels[index + 1], step.kernel, step.stride,
-                      step.padding, bias=bias)
+            nn.Conv2d(
+                channels[index],
+                channels[index + 1],
+                step.kernel,
+                step.stride,
+                step.padding,
+                bias=bias,
+            )
         )
         if norm is not None and (index > 0 or norm_first):
             layers.append(norm(channels[index + 1]))
@@ -45,10 +51,15 @@ def transposed_stack(
     layers: list[nn.Module] = []
     for index, step in enumerate(steps):
         layers.append(
-            nn.ConvTranspose2d(channels[index], channels[index + 1], step.kernel, step.stride,
-                               step.padding, output_padding=step.output_padding)
+            nn.ConvTranspose2d(
+                channels[index],
+                channels[index + 1],
+                step.kernel,
+                step.stride,
+                step.padding,
+                output_padding=step.output_padding,
+            )
         )
         last = index == len(steps) - 1
         layers.extend([nn.Tanh()] if last else [norm(channels[index + 1]), activation()])
     return nn.Sequential(*layers)
-

@@ -51,8 +51,9 @@ def build_features(input_shape: tuple[int, ...], hidden_channels: int = 64):
     steps = downsampling_plan(height, width)
     widths = _widths(hidden_channels, len(steps))
     out_h, out_w = steps[-1].out_size
-    trunk = conv_stack(steps, [channels, *widths], bias=True, norm=None, norm_first=False,
-                       activation=_leaky_relu)
+    trunk = conv_stack(
+        steps, [channels, *widths], bias=True, norm=None, norm_first=False, activation=_leaky_relu
+    )
     return nn.Sequential(trunk, nn.Flatten()), widths[-1] * out_h * out_w
 
 
@@ -78,21 +79,31 @@ def build_decoder(output_shape: tuple[int, ...], latent_dim: int = 128, hidden_c
     """
     if len(output_shape) == 1:
         width = 4 * hidden_channels
-        return _init(nn.Sequential(
-            nn.Linear(latent_dim, width), _leaky_relu(), nn.Linear(width, output_shape[0]),
-            nn.Tanh(),
-        ))
+        return _init(
+            nn.Sequential(
+                nn.Linear(latent_dim, width),
+                _leaky_relu(),
+                nn.Linear(width, output_shape[0]),
+                nn.Tanh(),
+            )
+        )
     channels, height, width = output_shape
     down = downsampling_plan(height, width)
     widths = _widths(hidden_channels, len(down))[::-1]
     start_h, start_w = down[-1].out_size
-    return _init(nn.Sequential(
-        nn.Linear(latent_dim, widths[0] * start_h * start_w),
-        _leaky_relu(),
-        nn.Unflatten(1, (widths[0], start_h, start_w)),
-        transposed_stack(mirrored_upsampling_plan(down), [*widths, channels],
-                         norm=_keras_batch_norm, activation=_leaky_relu),
-    ))
+    return _init(
+        nn.Sequential(
+            nn.Linear(latent_dim, widths[0] * start_h * start_w),
+            _leaky_relu(),
+            nn.Unflatten(1, (widths[0], start_h, start_w)),
+            transposed_stack(
+                mirrored_upsampling_plan(down),
+                [*widths, channels],
+                norm=_keras_batch_norm,
+                activation=_leaky_relu,
+            ),
+        )
+    )
 
 
 class ConditionalGenerator(nn.Module):

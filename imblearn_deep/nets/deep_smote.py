@@ -71,8 +71,14 @@ def build_encoder(input_shape: tuple[int, ...], latent_dim: int, hidden_channels
     widths = _encoder_widths(hidden_channels, len(steps))
     out_h, out_w = steps[-1].out_size
     return nn.Sequential(
-        conv_stack(steps, [channels, *widths], bias=False, norm=nn.BatchNorm2d,
-                   norm_first=False, activation=_leaky_relu),
+        conv_stack(
+            steps,
+            [channels, *widths],
+            bias=False,
+            norm=nn.BatchNorm2d,
+            norm_first=False,
+            activation=_leaky_relu,
+        ),
         nn.Flatten(),
         nn.Linear(widths[-1] * out_h * out_w, latent_dim),
     )

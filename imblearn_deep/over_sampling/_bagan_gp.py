@@ -42,8 +42,7 @@ def _resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     if tuple(images.shape[-2:]) == tuple(size):
         return images
     shrinking = size[0] < images.shape[-2] or size[1] < images.shape[-1]
-    return interpolate(images, size=size, mode="bilinear", align_corners=False,
-                       antialias=shrinking)
+    return interpolate(images, size=size, mode="bilinear", align_corners=False, antialias=shrinking)
 
 
 @Substitution(
@@ -234,12 +233,13 @@ class BAGANGP(BaseDeepOverSampler):
         y = torch.from_numpy(y).to(device)
         self.encoder_ = build_encoder(shape, self.latent_dim, self.hidden_channels).to(device)
         self.generator_ = ConditionalGenerator(
-            build_decoder(shape, self.latent_dim, self.hidden_channels), n_classes,
+            build_decoder(shape, self.latent_dim, self.hidden_channels),
+            n_classes,
             self.latent_dim,
         ).to(device)
-        self.discriminator_ = ConditionalDiscriminator(
-            shape, n_classes, self.hidden_channels
-        ).to(device)
+        self.discriminator_ = ConditionalDiscriminator(shape, n_classes, self.hidden_channels).to(
+            device
+        )
         generator = device_generator(device)
         name = type(self).__name__
 
@@ -272,8 +272,13 @@ class BAGANGP(BaseDeepOverSampler):
                 meter.add(len(idx), reconstruction=loss)
             return meter.means()
 
-        run_epochs(train_one_epoch, self.autoencoder_epochs, stage="autoencoder",
-                   history=self.history_, callbacks=callbacks)
+        run_epochs(
+            train_one_epoch,
+            self.autoencoder_epochs,
+            stage="autoencoder",
+            history=self.history_,
+            callbacks=callbacks,
+        )
 
     def _train_gan(self, X, y, generator, device, callbacks) -> None:
         G, D = self.generator_, self.discriminator_
@@ -292,15 +297,19 @@ class BAGANGP(BaseDeepOverSampler):
                 real, labels = X[idx], y[idx]
                 for _ in range(self.critic_steps):
                     z, fake_labels = noise_and_labels(len(idx))
-                    wrong_labels = torch.randint(n_classes, (len(idx),), generator=generator,
-                                                 device=device)
+                    wrong_labels = torch.randint(
+                        n_classes, (len(idx),), generator=generator, device=device
+                    )
                     with autocast(device, self.precision):
                         with torch.no_grad():
                             fake = G(z, fake_labels)
                         real_logits = D(real, labels)
                         fake_logits = D(fake, fake_labels)
-                        d_cost = (_bce(real_logits, 1.0) + _bce(fake_logits, 0.0)
-                                  + _bce(D(real, wrong_labels), 0.0))
+                        d_cost = (
+                            _bce(real_logits, 1.0)
+                            + _bce(fake_logits, 0.0)
+                            + _bce(D(real, wrong_labels), 0.0)
+                        )
                         penalty = self._gradient_penalty(real, fake.float(), labels, generator)
                         d_loss = d_cost + self.gp_weight * penalty
                     optimizer_d.zero_grad(set_to_none=True)
@@ -313,14 +322,22 @@ class BAGANGP(BaseDeepOverSampler):
                 g_loss.backward()
                 optimizer_g.step()
                 meter.add(
-                    len(idx), d_loss=d_loss, g_loss=g_loss, gradient_penalty=penalty,
+                    len(idx),
+                    d_loss=d_loss,
+                    g_loss=g_loss,
+                    gradient_penalty=penalty,
                     real_score=torch.sigmoid(real_logits.float()).mean(),
                     fake_score=torch.sigmoid(fake_logits.float()).mean(),
                 )
             return meter.means()
 
-        run_epochs(train_one_epoch, self.gan_epochs, stage="gan", history=self.history_,
-                   callbacks=callbacks)
+        run_epochs(
+            train_one_epoch,
+            self.gan_epochs,
+            stage="gan",
+            history=self.history_,
+            callbacks=callbacks,
+        )
 
     def _gradient_penalty(self, real, fake, labels, generator) -> torch.Tensor:
         """Mean of ``(‖∇D(x̂, y)‖ - 1)²`` at ``x̂ = real + α (fake - real)``."""

@@ -205,15 +205,21 @@ class DeepSMOTE(BaseDeepOverSampler):
             for net in networks:
                 net.train()
             batches = minibatches(len(X), self.batch_size, generator, device)
-            drawn = torch.randint(len(penalty_classes), (len(batches),), generator=generator,
-                                  device=device).tolist() if use_penalty else []
+            drawn = (
+                torch.randint(
+                    len(penalty_classes), (len(batches),), generator=generator, device=device
+                ).tolist()
+                if use_penalty
+                else []
+            )
             for step, idx in enumerate(batches):
                 with autocast(device, self.precision):
                     x = X[idx]
                     reconstruction = mse_loss(self.decoder_(self.encoder_(x)).float(), x)
                     penalty = (
                         self._penalty(X, members[penalty_classes[drawn[step]]], generator)
-                        if use_penalty else torch.zeros((), device=device)
+                        if use_penalty
+                        else torch.zeros((), device=device)
                     )
                     loss = reconstruction + self.penalty_weight * penalty
                 optimizer.zero_grad(set_to_none=True)
@@ -225,16 +231,25 @@ class DeepSMOTE(BaseDeepOverSampler):
         name = type(self).__name__
         keep_best = KeepBest(networks, monitor="loss")
         run_epochs(
-            train_one_epoch, self.epochs, stage="autoencoder", history=self.history_,
-            callbacks=[StopOnNonFinite(name), PrintProgress(name, self.epochs, self.verbose),
-                       keep_best],
+            train_one_epoch,
+            self.epochs,
+            stage="autoencoder",
+            history=self.history_,
+            callbacks=[
+                StopOnNonFinite(name),
+                PrintProgress(name, self.epochs, self.verbose),
+                keep_best,
+            ],
         )
         self.best_epoch_ = keep_best.best_epoch
         self.latent_codes_ = self._encode_by_class(X, y, device)
 
     def _penalty(self, X: torch.Tensor, members: torch.Tensor, generator) -> torch.Tensor:
-        chosen = members[torch.randperm(len(members), generator=generator,
-                                        device=members.device)[: self.batch_size]]
+        chosen = members[
+            torch.randperm(len(members), generator=generator, device=members.device)[
+                : self.batch_size
+            ]
+        ]
         x = X[chosen]
         if self.penalty == "code":
             # The released code shifts codes and images by the same cyclic permutation,
@@ -256,13 +271,17 @@ class DeepSMOTE(BaseDeepOverSampler):
         if len(codes) == 1:
             warnings.warn(
                 f"Class {label!r} has a single sample: its synthetic samples are decodings "
-                "of that sample's latent code.", UserWarning, stacklevel=4,
+                "of that sample's latent code.",
+                UserWarning,
+                stacklevel=4,
             )
         elif len(codes) <= self.k_neighbors:
             warnings.warn(
                 f"Class {label!r} has {len(codes)} samples, fewer than k_neighbors + 1 = "
                 f"{self.k_neighbors + 1}; interpolating towards its {len(codes) - 1} other "
-                "samples.", UserWarning, stacklevel=4,
+                "samples.",
+                UserWarning,
+                stacklevel=4,
             )
         new_codes = torch.from_numpy(latent_smote(codes, n_samples, self.k_neighbors, rng))
         return self._forward_in_chunks([self.decoder_], self.decoder_, [new_codes], device)

@@ -1,0 +1,35 @@
+"""Tiny sampler configurations that train in well under a second, and test data."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imblearn_deep import BAGANGP, DeepSMOTE
+
+TINY = {
+    "DeepSMOTE": dict(epochs=1, hidden_channels=4, latent_dim=8, batch_size=64),
+    "BAGANGP": dict(
+        autoencoder_epochs=1,
+        gan_epochs=1,
+        hidden_channels=4,
+        latent_dim=8,
+        batch_size=64,
+        critic_steps=1,
+    ),
+}
+SAMPLERS = {"DeepSMOTE": DeepSMOTE, "BAGANGP": BAGANGP}
+
+
+def make_tiny(name: str, **params):
+    """A fast, seeded instance of the named sampler."""
+    return SAMPLERS[name](**{"random_state": 0, "device": "cpu", **TINY[name], **params})
+
+
+def imbalanced_images(counts=(12, 6, 3), shape=(1, 8, 8), dtype=np.float32, seed=0):
+    """Random images with a class-dependent mean, so classes differ."""
+    rng = np.random.RandomState(seed)
+    y = np.repeat(np.arange(len(counts)), counts)
+    X = rng.uniform(0, 1, size=(len(y), *shape)) * 0.5 + y.reshape(-1, 1, 1, 1) * 0.2
+    if np.issubdtype(dtype, np.integer):
+        X = X * 200
+    return X.astype(dtype), y
