@@ -1,0 +1,129 @@
+"""Run classic (2-D) imbalanced-learn samplers on N-D image arrays.
+
+imbalanced-learn's ``RandomOverSampler``, ``SMOTE`` and ``ADASYN`` reject ``(n, C, H, W)``
+arrays. :class:`FlattenSampler` is a meta-sampler that hands them flat rows and gives the
+resampled rows back in the caller's image shape, so that classic and deep samplers can
+stand in the same :class:`~imblearn.pipeline.Pipeline` step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from imblearn.base import BaseSampler
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.utils import check_target_type
+from imblearn.utils._tags import get_tags
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.validation import validate_data
+
+__all__ = ["FlattenSampler"]
+
+
+class FlattenSampler(BaseSampler):
+    """Resample N-D arrays with a sampler that only accepts 2-D ``X``.
+
+    ``fit_resample`` flattens each sample to one row, calls a clone of ``sampler`` on the
+    rows and reshapes the resampled rows back to the per-sample shape of ``X``. 2-D
+    input passes through unchanged, so the wrapper is also a plain sampler. Grid names
+    reach the wrapped sampler with a ``sampler__`` prefix (in a pipeline step named
+    ``"sampler"``: ``sampler__sampler__k_neighbors``).
+
+    Parameters
+    ----------
+    sampler : imblearn sampler, default=None
+        The sampler to run on flat rows; ``None`` means
+        ``RandomOverSampler()``. It is cloned at each ``fit_resample``.
+
+    Attributes
+    ----------
+    sampler_ : imblearn sampler
+        The fitted clone of ``sampler``.
+
+    sampling_strategy_ : dict
+        The fitted sampler's ``sampling_strategy_`` (samples added or kept per class).
+
+    sample_indices_ : ndarray
+        Indices of the selected samples, when the wrapped sampler provides them
+        (``RandomOverSampler`` does).
+
+    input_shape_ : tuple of int
+        Per-sample shape of the fitted ``X`` (``X.shape[1:]``).
+
+    n_features_in_ : int
+        Values per sample (``C*H*W`` for images).
+
+    feature_names_in_ : ndarray of str
+        Column names, when ``X`` was a DataFrame with string column names.
+
+    See Also
+    --------
+    imblearn_deep.DeepSMOTE : An over-sampler that models images directly.
+
+    Examples
+    --------
+    >>> from collections import Counter
+    >>> from imblearn.over_sampling import SMOTE
+    >>> from imblearn_deep.comparison import FlattenSampler
+    >>> from imblearn_deep.datasets import load_digits_images, make_imbalanced
+    >>> X, y = load_digits_images()
+    >>> X, y = make_imbalanced(X, y, {0: 50, 1: 10}, random_state=0)
+    >>> X = X[y < 2]; y = y[y < 2]
+    >>> X_res, y_res = FlattenSampler(SMOTE(random_state=0)).fit_resample(X, y)
+    >>> X_res.shape, sorted(Counter(y_res.tolist()).items())
+    ((100, 1, 8, 8), [(0, 50), (1, 50)])
+    """
+
+    # The wrapped sampler decides how many samples each class gets.
+    _sampling_type = "bypass"
+
+    _parameter_constraints: dict = {"sampler": [HasMethods(["fit_resample"]), None]}
+
+    def __init__(self, sampler=None):
+        super().__init__()
+        self.sampler = sampler
+
+    def _inner(self):
+        return RandomOverSampler() if self.sampler is None else self.sampler
+
+    def _check_X_y(self, X, y, accept_sparse=None):
+        # Accept what the wrapped sampler accepts (its tags), in any number of dimensions.
+        inner = get_tags(self._inner()).input_tags
+        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+        X, y = validate_data(
+            self,
+            X=X,
+            y=y,
+            reset=True,
+            accept_sparse=["csr", "csc"] if inner.sparse else False,
+            allow_nd=True,
+            dtype=None if inner.string else "numeric",
+            ensure_all_finite=not inner.allow_nan,
+        )
+        # scikit-learn counts X.shape[1] as the features: for images that is the channels.
+        self.n_features_in_ = math.prod(X.shape[1:])
+        return X, y, binarize_y
+
+    def _fit_resample(self, X, y):
+        self.input_shape_ = tuple(X.shape[1:])
+        rows = X if X.ndim == 2 else X.reshape(len(X), self.n_features_in_)
+        self.sampler_ = clone(self._inner())
+        X_res, y_res = self.sampler_.fit_resample(rows, y)
+        self.sampling_strategy_ = dict(getattr(self.sampler_, "sampling_strategy_", {}))
+        if hasattr(self.sampler_, "sample_indices_"):
+            self.sample_indices_ = self.sampler_.sample_indices_
+        if X.ndim != 2:
+            X_res = np.asarray(X_res).reshape(len(X_res), *self.input_shape_)
+        return X_res, y_res
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._inner())
+        for name in ("sparse", "dataframe", "string", "allow_nan", "categorical"):
+            setattr(tags.input_tags, name, getattr(inner.input_tags, name))
+        tags.input_tags.three_d_array = True
+        tags.sampler_tags.sample_indices = inner.sampler_tags.sample_indices
+        tags.non_deterministic = inner.non_deterministic
+        return tags

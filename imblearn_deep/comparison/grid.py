@@ -1,0 +1,556 @@
+"""The candidates of a comparison: samplers and classifiers with their grids, in presets.
+
+A :class:`SamplerSpec` says how to build one sampler candidate for the ``"sampler"`` step
+of an imblearn :class:`~imblearn.pipeline.Pipeline` and which of its parameters to
+search; a :class:`ClassifierSpec` does the same for the ``"clf"`` step. A
+:class:`Preset` bundles them with a number of folds and seeds:
+
+* ``"fast"``: small networks and few epochs, for minutes on a CPU (the default);
+* ``"paper"``: the thesis's classifiers (ResNet-18/34/50, SqueezeNet 1.1,
+  EfficientNet-B0) and the generator settings it retained after its grid search
+  (Tables 4.5 and 4.6), for a GPU. The thesis's full meshes (Figures 4.5-4.13) are
+  in :func:`thesis_mesh`, to search them with :meth:`Preset.with_sampler_grid`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
+
+from ..classifiers import CNNClassifier
+from ..datasets import PROFILES
+from ..over_sampling import BAGANGP, DeepSMOTE
+from .adapters import FlattenSampler
+
+__all__ = [
+    "ClassifierSpec",
+    "PRESET_NAMES",
+    "Preset",
+    "SamplerSpec",
+    "get_preset",
+    "thesis_mesh",
+]
+
+PRESET_NAMES = ("fast", "paper")
+
+
+def _frozen(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+def _accepts(factory, name: str) -> bool:
+    return name in inspect.signature(factory).parameters
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    """One sampler candidate: how to build it and which parameters to search.
+
+    Parameters
+    ----------
+    name : str
+        Short key, used on the command line and in file names (``"smote"``).
+    label : str
+        Name shown in reports (``"SMOTE"``).
+    estimator : class or None, default=None
+        The sampler class; ``None`` leaves the step empty (``"passthrough"``).
+    params : mapping, default={}
+        Fixed constructor arguments. ``random_state`` (the seed) and ``device`` are
+        added when the class takes them.
+    grid : mapping of str to sequence, default={}
+        Values to search, by constructor argument name (no step prefix).
+    flatten : bool, default=False
+        Wrap the sampler in :class:`~imblearn_deep.comparison.FlattenSampler`, for
+        samplers that only take 2-D ``X``.
+    classifier_params : mapping, default={}
+        Classifier arguments this candidate needs, e.g. ``{"class_weight": "balanced"}``
+        for the cost-sensitive baseline.
+    neighbor_params : tuple of str, default=()
+        Parameters counting neighbours within a class (SMOTE's ``k_neighbors``). Their
+        values are capped at the smallest class size of a training fold minus one,
+        since SMOTE-like samplers fail on classes with fewer samples than neighbours.
+
+    Examples
+    --------
+    >>> from imblearn.over_sampling import SMOTE
+    >>> spec = SamplerSpec("smote", "SMOTE", SMOTE, grid={"k_neighbors": [3, 5]}, flatten=True)
+    >>> spec.build(random_state=0)
+    FlattenSampler(sampler=SMOTE(random_state=0))
+    >>> spec.step_grid()
+    {'sampler__sampler__k_neighbors': [3, 5]}
+    """
+
+    name: str
+    label: str
+    estimator: type | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+    grid: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    flatten: bool = False
+    classifier_params: Mapping[str, Any] = field(default_factory=dict)
+    neighbor_params: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for name in ("params", "grid", "classifier_params"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    @property
+    def resamples(self) -> bool:
+        """Whether the candidate has a sampler (``False`` for the pass-through ones)."""
+        return self.estimator is not None
+
+    def build(self, *, random_state: int | None = None, device: str = "auto"):
+        """The sampler step: a new, unfitted sampler, or ``"passthrough"``."""
+        if self.estimator is None:
+            return "passthrough"
+        params = dict(self.params)
+        if _accepts(self.estimator, "random_state"):
+            params["random_state"] = random_state
+        if _accepts(self.estimator, "device"):
+            params["device"] = device
+        sampler = self.estimator(**params)
+        return FlattenSampler(sampler) if self.flatten else sampler
+
+    def step_grid(self, step: str = "sampler", *, max_neighbors: int | None = None) -> dict:
+        """The grid with pipeline names, neighbour counts capped at ``max_neighbors``."""
+        prefix = f"{step}__sampler__" if self.flatten else f"{step}__"
+        grid = {}
+        for name, values in self.grid.items():
+            values = list(values)
+            if max_neighbors is not None and name in self.neighbor_params:
+                # Capping can merge values; keep the first of each.
+                values = list(dict.fromkeys(min(v, max_neighbors) for v in values))
+            grid[prefix + name] = values
+        if max_neighbors is not None:
+            for name in self.neighbor_params:
+                if name not in self.grid:
+                    default = self.params.get(name, _default(self.estimator, name))
+                    if default is not None and default > max_neighbors:
+                        grid[prefix + name] = [max_neighbors]
+        return grid
+
+
+def _default(estimator, name):
+    parameter = inspect.signature(estimator).parameters.get(name)
+    return None if parameter is None else parameter.default
+
+
+@dataclass(frozen=True)
+class ClassifierSpec:
+    """One classifier candidate: fixed arguments and the grid to search.
+
+    Parameters
+    ----------
+    name : str
+        Short key (``"small_cnn"``).
+    label : str
+        Name shown in reports.
+    estimator : class, default=CNNClassifier
+        The classifier class. ``random_state`` (the seed), ``device`` and ``classes``
+        (every label of the training set) are added when it takes them.
+    params : mapping, default={}
+        Fixed constructor arguments.
+    grid : mapping of str to sequence, default={}
+        Values to search, by constructor argument name (no step prefix).
+
+    Examples
+    --------
+    >>> spec = ClassifierSpec("mlp", "MLP", params={"architecture": "mlp"}, grid={"lr": [1e-3]})
+    >>> spec.build(random_state=0, device="cpu").architecture
+    'mlp'
+    >>> spec.step_grid()
+    {'clf__lr': [0.001]}
+    """
+
+    name: str
+    label: str
+    estimator: type = CNNClassifier
+    params: Mapping[str, Any] = field(default_factory=dict)
+    grid: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for name in ("params", "grid"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def build(self, *, random_state: int | None = None, device: str = "auto", classes=None):
+        """A new, unfitted classifier."""
+        params = dict(self.params)
+        for name, value in (("random_state", random_state), ("device", device)):
+            if _accepts(self.estimator, name):
+                params[name] = value
+        if classes is not None and _accepts(self.estimator, "classes"):
+            params["classes"] = classes
+        return self.estimator(**params)
+
+    def step_grid(self, step: str = "clf") -> dict:
+        """The grid with pipeline names."""
+        return {f"{step}__{name}": list(values) for name, values in self.grid.items()}
+
+
+def _by_name(specs: Sequence, kind: str) -> dict:
+    names = [spec.name for spec in specs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"{kind} names must be unique; repeated: {duplicates}.")
+    return {spec.name: spec for spec in specs}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of candidates, folds and seeds.
+
+    Parameters
+    ----------
+    name : str
+        Preset name, recorded in the results.
+    description : str
+        One line for ``--help`` and the report.
+    samplers : tuple of SamplerSpec
+        Every sampler candidate, in report order.
+    classifiers : tuple of ClassifierSpec
+        Every classifier candidate.
+    default_classifiers : tuple of str
+        The classifiers run when none are named.
+    cv : int
+        Number of stratified folds.
+    seeds : tuple of int
+        Seeds run when none are given.
+
+    Examples
+    --------
+    >>> preset = get_preset("fast")
+    >>> [spec.name for spec in preset.samplers]
+    ['none', 'weighted', 'ros', 'smote', 'adasyn', 'deepsmote', 'bagangp']
+    >>> preset.sampler("smote").label
+    'SMOTE'
+    """
+
+    name: str
+    description: str
+    samplers: tuple[SamplerSpec, ...]
+    classifiers: tuple[ClassifierSpec, ...]
+    default_classifiers: tuple[str, ...]
+    cv: int = 3
+    seeds: tuple[int, ...] = (0, 1, 2)
+
+    def __post_init__(self):
+        _by_name(self.samplers, "Sampler")
+        _by_name(self.classifiers, "Classifier")
+        unknown = set(self.default_classifiers) - {c.name for c in self.classifiers}
+        if unknown:
+            raise ValueError(f"default_classifiers names unknown classifiers: {sorted(unknown)}.")
+
+    def sampler(self, name: str) -> SamplerSpec:
+        """The sampler candidate called ``name``."""
+        return _lookup(_by_name(self.samplers, "Sampler"), name, "sampler", self.name)
+
+    def classifier(self, name: str) -> ClassifierSpec:
+        """The classifier candidate called ``name``."""
+        return _lookup(_by_name(self.classifiers, "Classifier"), name, "classifier", self.name)
+
+    def with_sampler_grid(self, name: str, grid: Mapping[str, Sequence[Any]]) -> Preset:
+        """A copy whose sampler ``name`` searches ``grid`` (fixed values it names are dropped).
+
+        Examples
+        --------
+        >>> mesh = thesis_mesh("deepsmote", "mnist")
+        >>> preset = get_preset("paper", "mnist").with_sampler_grid("deepsmote", mesh)
+        >>> len(preset.sampler("deepsmote").grid["latent_dim"])
+        2
+        """
+        spec = self.sampler(name)
+        params = {k: v for k, v in spec.params.items() if k not in grid}
+        new = replace(spec, params=params, grid=dict(grid))
+        samplers = tuple(new if s.name == name else s for s in self.samplers)
+        return replace(self, samplers=samplers)
+
+
+def _lookup(specs: dict, name: str, kind: str, preset: str):
+    if name not in specs:
+        raise ValueError(
+            f"Unknown {kind} {name!r} in preset {preset!r}; choose from {', '.join(specs)}."
+        )
+    return specs[name]
+
+
+# -- the presets ------------------------------------------------------------------------
+
+_ARCHITECTURE_LABELS = {
+    "small_cnn": "small CNN",
+    "mlp": "MLP",
+    "resnet18": "ResNet-18",
+    "resnet34": "ResNet-34",
+    "resnet50": "ResNet-50",
+    "squeezenet1_1": "SqueezeNet 1.1",
+    "efficientnet_b0": "EfficientNet-B0",
+}
+_PAPER_ARCHITECTURES = ("resnet18", "resnet34", "resnet50", "squeezenet1_1", "efficientnet_b0")
+
+
+def _classic_samplers(k_neighbors: int = 5) -> tuple[SamplerSpec, ...]:
+    """The baselines every preset shares: no resampling, a weighted loss, and the
+    classic over-samplers on flattened images."""
+    return (
+        SamplerSpec("none", "none"),
+        SamplerSpec(
+            "weighted", "class-weighted loss", classifier_params={"class_weight": "balanced"}
+        ),
+        SamplerSpec("ros", "RandomOverSampler", RandomOverSampler, flatten=True),
+        SamplerSpec(
+            "smote",
+            "SMOTE",
+            SMOTE,
+            params={"k_neighbors": k_neighbors},
+            flatten=True,
+            neighbor_params=("k_neighbors",),
+        ),
+        SamplerSpec(
+            "adasyn",
+            "ADASYN",
+            ADASYN,
+            params={"n_neighbors": k_neighbors},
+            flatten=True,
+            neighbor_params=("n_neighbors",),
+        ),
+    )
+
+
+def _fast() -> Preset:
+    samplers = _classic_samplers() + (
+        SamplerSpec(
+            "deepsmote",
+            "DeepSMOTE",
+            DeepSMOTE,
+            params={
+                "epochs": 30,
+                "hidden_channels": 16,
+                "latent_dim": 32,
+                "batch_size": 64,
+                "learning_rate": 1e-3,
+            },
+            neighbor_params=("k_neighbors",),
+        ),
+        SamplerSpec(
+            "bagangp",
+            "BAGAN-GP",
+            BAGANGP,
+            params={
+                "autoencoder_epochs": 10,
+                "gan_epochs": 10,
+                "hidden_channels": 16,
+                "latent_dim": 32,
+                "batch_size": 64,
+                "critic_steps": 2,
+                "learning_rate": 1e-3,
+            },
+        ),
+    )
+    classifiers = tuple(
+        ClassifierSpec(
+            name,
+            _ARCHITECTURE_LABELS[name],
+            params={
+                "architecture": name,
+                "max_epochs": 10,
+                "batch_size": 32,
+                **({"module__channels": (16, 32, 64)} if name == "small_cnn" else {}),
+            },
+            grid={"lr": [1e-3, 3e-3]},
+        )
+        for name in _ARCHITECTURE_LABELS
+    )
+    return Preset(
+        "fast",
+        "small networks and few epochs: minutes on a CPU",
+        samplers,
+        classifiers,
+        default_classifiers=("small_cnn",),
+        cv=3,
+        seeds=(0, 1, 2),
+    )
+
+
+# The generator settings the thesis retained after its grid search: Table 4.5 (DeepSMOTE:
+# batch, hidden channels "dim_h", latent size "n_z", learning rate, 300 epochs) and
+# Table 4.6 (BAGAN-GP: GAN epochs, batch, latent size, learning rate). The 8x8 digits
+# stand in for MNIST.
+_THESIS_DEEPSMOTE = {
+    "mnist": {"batch_size": 64, "hidden_channels": 128, "latent_dim": 600},
+    "fashion_mnist": {"batch_size": 32, "hidden_channels": 128, "latent_dim": 600},
+    "cifar10": {"batch_size": 32, "hidden_channels": 256, "latent_dim": 1200},
+}
+_THESIS_BAGANGP = {
+    "mnist": {"gan_epochs": 20, "latent_dim": 256},
+    "fashion_mnist": {"gan_epochs": 16, "latent_dim": 128},
+    "cifar10": {"gan_epochs": 30, "latent_dim": 256},
+}
+
+# The meshes the thesis searched (Figures 4.5-4.7 for DeepSMOTE, 4.11-4.13 for BAGAN-GP),
+# with this package's parameter names: dim_h -> hidden_channels, n_z -> latent_dim,
+# lr -> learning_rate, BAGAN-GP's epochs -> gan_epochs.
+_THESIS_MESHES = {
+    "deepsmote": {
+        "mnist": {
+            "learning_rate": [2e-4, 5e-5],
+            "epochs": [100],
+            "batch_size": [64, 128],
+            "hidden_channels": [64, 128],
+            "latent_dim": [300, 600],
+        },
+        "fashion_mnist": {
+            "learning_rate": [2e-4, 5e-5],
+            "epochs": [150],
+            "batch_size": [32, 64, 128],
+            "hidden_channels": [32, 64, 128],
+            "latent_dim": [300, 600],
+        },
+        "cifar10": {
+            "learning_rate": [2e-4, 5e-5],
+            "epochs": [300],
+            "batch_size": [32, 64, 128],
+            "hidden_channels": [32, 64, 128],
+            "latent_dim": [600, 1200],
+        },
+    },
+    "bagangp": {
+        "mnist": {
+            "learning_rate": [1e-3, 2e-4, 5e-5],
+            "gan_epochs": [25],
+            "batch_size": [32, 64, 128],
+            "latent_dim": [64, 128, 256],
+        },
+        "fashion_mnist": {
+            "learning_rate": [2e-4, 5e-5],
+            "gan_epochs": [20],
+            "batch_size": [32, 64],
+            "latent_dim": [128, 256],
+        },
+        "cifar10": {
+            "learning_rate": [2e-4, 5e-5],
+            "gan_epochs": [20],
+            "batch_size": [32, 64],
+            "latent_dim": [128, 256],
+        },
+    },
+}
+
+
+def _thesis_dataset(dataset: str) -> str:
+    if dataset not in PROFILES:
+        raise ValueError(f"Unknown dataset {dataset!r}; valid names are {sorted(PROFILES)}.")
+    return "mnist" if dataset == "digits" else dataset
+
+
+def thesis_mesh(sampler: str, dataset: str = "mnist") -> dict[str, list]:
+    """The grid the thesis searched for a generator, with this package's names.
+
+    Parameters
+    ----------
+    sampler : {"deepsmote", "bagangp"}
+        The generator.
+    dataset : {"digits", "mnist", "fashion_mnist", "cifar10"}, default="mnist"
+        The dataset (``"digits"`` takes MNIST's mesh).
+
+    Returns
+    -------
+    dict of str to list
+        Constructor argument names to values (Figures 4.5-4.7 and 4.11-4.13).
+
+    Examples
+    --------
+    >>> thesis_mesh("bagangp", "cifar10")["latent_dim"]
+    [128, 256]
+    """
+    if sampler not in _THESIS_MESHES:
+        raise ValueError(f"No thesis mesh for {sampler!r}; choose from {sorted(_THESIS_MESHES)}.")
+    mesh = _THESIS_MESHES[sampler][_thesis_dataset(dataset)]
+    return {name: list(values) for name, values in mesh.items()}
+
+
+def _paper(dataset: str) -> Preset:
+    thesis = _thesis_dataset(dataset)
+    # BAGAN-GP's reference code resizes every image to 64x64; tiny 8x8 digits keep theirs.
+    image_size = {} if dataset == "digits" else {"image_size": 64}
+    samplers = _classic_samplers() + (
+        SamplerSpec(
+            "deepsmote",
+            "DeepSMOTE",
+            DeepSMOTE,
+            params={"epochs": 300, "learning_rate": 2e-4, **_THESIS_DEEPSMOTE[thesis]},
+            neighbor_params=("k_neighbors",),
+        ),
+        SamplerSpec(
+            "bagangp",
+            "BAGAN-GP",
+            BAGANGP,
+            params={
+                "batch_size": 32,
+                "learning_rate": 2e-4,
+                **_THESIS_BAGANGP[thesis],
+                **image_size,
+            },
+        ),
+    )
+    classifiers = tuple(
+        ClassifierSpec(
+            name,
+            _ARCHITECTURE_LABELS[name],
+            params={"architecture": name, "max_epochs": 30, "batch_size": 64},
+            grid={"lr": [1e-3, 1e-4]},
+        )
+        for name in _ARCHITECTURE_LABELS
+    )
+    return Preset(
+        "paper",
+        "the thesis's classifiers and generator settings: hours on a GPU",
+        samplers,
+        classifiers,
+        default_classifiers=_PAPER_ARCHITECTURES,
+        cv=5,
+        seeds=(0, 1, 2),
+    )
+
+
+def get_preset(name: str = "fast", dataset: str = "digits") -> Preset:
+    """The preset called ``name``, with the settings for ``dataset``.
+
+    Parameters
+    ----------
+    name : {"fast", "paper"}, default="fast"
+        ``"fast"`` runs in minutes on a CPU; ``"paper"`` uses the thesis's networks and
+        generator settings and wants a GPU.
+    dataset : {"digits", "mnist", "fashion_mnist", "cifar10"}, default="digits"
+        The paper preset's generator settings depend on the dataset.
+
+    Returns
+    -------
+    Preset
+
+    Examples
+    --------
+    >>> get_preset("paper", "cifar10").sampler("deepsmote").params["latent_dim"]
+    1200
+    >>> get_preset("fast").default_classifiers
+    ('small_cnn',)
+    """
+    if name == "fast":
+        return _fast()
+    if name == "paper":
+        return _paper(dataset)
+    raise ValueError(f"Unknown preset {name!r}; choose from {', '.join(PRESET_NAMES)}.")
+
+
+def n_settings(grid: Mapping[str, Sequence[Any]]) -> int:
+    """Number of parameter combinations in a grid (1 for an empty grid).
+
+    Examples
+    --------
+    >>> n_settings({"a": [1, 2], "b": [3, 4, 5]})
+    6
+    """
+    return math.prod(len(values) for values in grid.values())
