@@ -336,9 +336,7 @@ def bench_deep(name: str, args, precision: str) -> list[dict]:
         }
     )
     for row in rows:
-        row.update(
-            {"peak_rss_mb": peak_rss_mb(), "base_rss_mb": base_rss, "gpu_peak_mb": gpu_mem}
-        )
+        row.update({"peak_rss_mb": peak_rss_mb(), "base_rss_mb": base_rss, "gpu_peak_mb": gpu_mem})
     return rows
 
 
@@ -349,9 +347,18 @@ def bench_classic(name: str, args) -> list[dict]:
     X, y, source = load_data(args.n_images, args.data)
     flat = X.reshape(len(X), -1)
     base_rss = current_rss_mb()
-    sampler = (SMOTE if name == "smote" else ADASYN)(random_state=0)
+    # Scaled-down profiles can have classes smaller than the default 5 neighbours + 1.
+    k = int(min(5, np.bincount(y).min() - 1))
+    sampler = (
+        SMOTE(k_neighbors=k, random_state=0)
+        if name == "smote"
+        else ADASYN(n_neighbors=k, random_state=0)
+    )
     start = time.perf_counter()
-    X_res, _ = sampler.fit_resample(flat, y)
+    try:
+        X_res, _ = sampler.fit_resample(flat, y)
+    except RuntimeError as exc:  # ADASYN refuses some data sets (no majority neighbours)
+        return [{"sampler": name, "stage": "fit_resample", "error": str(exc).split(".")[0]}]
     seconds = time.perf_counter() - start
     n_generated = len(X_res) - len(X)
     return [
@@ -440,6 +447,10 @@ def bench_recon(name: str, args) -> list[dict]:
 
 def run_case(case: dict, args) -> list[dict]:
     """Run one case in this process (``case``: kind, sampler, precision)."""
+    import warnings
+
+    # Scaled-down profiles have classes below k_neighbors + 1; the samplers say so.
+    warnings.filterwarnings("ignore", message="Class .* has .* samples", category=UserWarning)
     if args.threads:
         torch.set_num_threads(args.threads)
     kind = case["kind"]
@@ -513,6 +524,11 @@ def collect(args, argv: list[str], log=None) -> dict:
         for row in case_rows:
             row.update(load)
         rows.extend(case_rows)
+        if load:
+            log(
+                f"   {load['case_wall_s']:.1f} s wall, this case {load['own_cores']:.2f} cores, "
+                f"others {load['other_cores']:.2f} cores"
+            )
     device = torch.device(args.device_resolved)
     return {
         "conditions": {
@@ -570,14 +586,14 @@ def _fmt(value, spec: str) -> str:
 
 COLUMNS = [
     ("sampler", "sampler", lambda r, p: LABELS.get(r["sampler"], r["sampler"])),
-    ("stage", "stage", lambda r, p: r["stage"]),
+    ("stage", "stage", lambda r, p: f"failed: {r['error']}" if r.get("error") else r["stage"]),
     ("precision", "precision", lambda r, p: r.get("precision", "")),
     ("n", "n images", lambda r, p: _fmt(r.get("n_images"), "d")),
     ("epoch s", "s/epoch", lambda r, p: _fmt(r.get("epoch_seconds"), ".2f")),
     ("train img/s", "train img/s", lambda r, p: _fmt(r.get("train_images_per_s"), ".0f")),
-    ("GFLOP/img", "GFLOP/img", lambda r, p: _fmt(r.get("gflop_per_image"), ".2f")),
-    ("GFLOP/s", "GFLOP/s", lambda r, p: _fmt(r.get("achieved_gflops"), ".0f")),
-    ("% peak", "% peak", lambda r, p: _fmt(_pct(share_of_peak(r, p)), ".0f")),
+    ("GFLOP/img", "GFLOP/img", lambda r, p: _fmt(r.get("gflop_per_image"), ".3g")),
+    ("GFLOP/s", "GFLOP/s", lambda r, p: _fmt(r.get("achieved_gflops"), ".3g")),
+    ("% peak", "% peak", lambda r, p: _fmt(_pct(share_of_peak(r, p)), ".2g")),
     ("generated", "generated", lambda r, p: _fmt(r.get("generated"), "d")),
     ("gen s", "gen s", lambda r, p: _fmt(r.get("gen_seconds"), ".2f")),
     ("gen img/s", "gen img/s", lambda r, p: _fmt(r.get("gen_images_per_s"), ".0f")),
@@ -599,7 +615,9 @@ def _over_base(row: dict):
 
 def speed_table(result: dict, markdown: bool = False) -> str:
     """The sampler rows as a text (or markdown) table."""
-    rows = [r for r in result["rows"] if r["sampler"] != "matmul" and r["stage"] != "reconstruction"]
+    rows = [
+        r for r in result["rows"] if r["sampler"] != "matmul" and r["stage"] != "reconstruction"
+    ]
     peak = peaks(result["rows"])
     header = [title for _, title, _ in COLUMNS]
     body = [[cell(r, peak) for _, _, cell in COLUMNS] for r in rows]
@@ -610,7 +628,12 @@ def peak_table(result: dict, markdown: bool = False) -> str:
     rows = [r for r in result["rows"] if r["sampler"] == "matmul"]
     header = ["matmul", "precision", "GFLOP/s", "other load"]
     body = [
-        [r["stage"], r["precision"], _fmt(r["peak_gflops"], ".0f"), _fmt(r.get("other_cores"), ".2f")]
+        [
+            r["stage"],
+            r["precision"],
+            _fmt(r["peak_gflops"], ".0f"),
+            _fmt(r.get("other_cores"), ".2f"),
+        ]
         for r in rows
     ]
     return _table(header, body, markdown)

@@ -15,7 +15,6 @@ from imblearn_deep.datasets import load_digits_images, load_imbalanced
 from imblearn_deep.nets.deep_smote import build_decoder, build_encoder
 from imblearn_deep.over_sampling._latent_smote import latent_smote
 
-
 pytestmark = pytest.mark.filterwarnings("ignore:Class .* has:UserWarning")
 
 

@@ -18,7 +18,7 @@ from imblearn.pipeline import Pipeline
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
-from imblearn_deep._training import TrainingDivergedError
+from imblearn_deep import TrainingDivergedError
 
 MORE_EPOCHS = {"DeepSMOTE": {"epochs": 3}, "BAGANGP": {"autoencoder_epochs": 3}}
 

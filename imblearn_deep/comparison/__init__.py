@@ -10,10 +10,9 @@ from .adapters import FlattenSampler
 from .export import export_balanced
 from .grid import ClassifierSpec, Preset, SamplerSpec, get_preset, thesis_mesh
 from .report import write_report
-from .runner import SCORING, build_pipeline, gmean_score, read_results, run_comparison
+from .runner import build_pipeline, read_results, run_comparison
 
 __all__ = [
-    "SCORING",
     "ClassifierSpec",
     "FlattenSampler",
     "Preset",
@@ -21,7 +20,6 @@ __all__ = [
     "build_pipeline",
     "export_balanced",
     "get_preset",
-    "gmean_score",
     "read_results",
     "run_comparison",
     "thesis_mesh",

@@ -115,8 +115,6 @@ def export_balanced(
         if n_original is not None:
             stem = f"{'real' if index < n_original else 'synthetic'}_{stem}"
         array = image[:, :, 0] if mode == "L" else image
-        Image.fromarray(np.ascontiguousarray(array)).save(
-            root / names[label] / f"{stem}.png"
-        )
+        Image.fromarray(np.ascontiguousarray(array)).save(root / names[label] / f"{stem}.png")
         counts[names[label]] += 1
     return counts

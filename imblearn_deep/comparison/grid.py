@@ -18,7 +18,6 @@ import inspect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Any
 
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
@@ -40,8 +39,9 @@ __all__ = [
 PRESET_NAMES = ("fast", "paper")
 
 
-def _frozen(mapping: Mapping | None) -> Mapping:
-    return MappingProxyType(dict(mapping or {}))
+def _copy(mapping: Mapping | None) -> dict:
+    # A copy, so that changing the caller's dict later does not change the spec.
+    return dict(mapping or {})
 
 
 def _accepts(factory, name: str) -> bool:
@@ -97,7 +97,7 @@ class SamplerSpec:
 
     def __post_init__(self):
         for name in ("params", "grid", "classifier_params"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, _copy(getattr(self, name)))
 
     @property
     def resamples(self) -> bool:
@@ -175,7 +175,7 @@ class ClassifierSpec:
 
     def __post_init__(self):
         for name in ("params", "grid"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+            object.__setattr__(self, name, _copy(getattr(self, name)))
 
     def build(self, *, random_state: int | None = None, device: str = "auto", classes=None):
         """A new, unfitted classifier."""
@@ -220,6 +220,10 @@ class Preset:
         Number of stratified folds.
     seeds : tuple of int
         Seeds run when none are given.
+    torch_threads : int or None, default=None
+        torch's intra-op threads for fits in the main process; ``None`` leaves torch's
+        default (one per core). Small networks gain nothing from more threads, and
+        threads waiting on each other slow down a machine busy with other work.
 
     Examples
     --------
@@ -237,6 +241,7 @@ class Preset:
     default_classifiers: tuple[str, ...]
     cv: int = 3
     seeds: tuple[int, ...] = (0, 1, 2)
+    torch_threads: int | None = None
 
     def __post_init__(self):
         _by_name(self.samplers, "Sampler")
@@ -372,6 +377,7 @@ def _fast() -> Preset:
         default_classifiers=("small_cnn",),
         cv=3,
         seeds=(0, 1, 2),
+        torch_threads=1,
     )
 
 

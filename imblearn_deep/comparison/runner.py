@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+import math
 import os
 import shutil
 import sys
@@ -24,7 +26,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import joblib
 import numpy as np
@@ -35,20 +36,19 @@ from sklearn.metrics import (
     balanced_accuracy_score,
     confusion_matrix,
     f1_score,
-    make_scorer,
     recall_score,
 )
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
+from ..metrics import SCORERS
 from .grid import ClassifierSpec, Preset, SamplerSpec, get_preset, n_settings
 
 __all__ = [
-    "SCORING",
     "build_pipeline",
-    "gmean_score",
     "parallel_backend",
     "read_results",
     "run_comparison",
+    "torch_threads",
 ]
 
 RESULTS_JSON = "results.json"
@@ -56,42 +56,6 @@ RESULTS_CSV = "results.csv"
 ARTIFACTS_DIR = "artifacts"
 # Generated images kept per class for the report's image grids.
 IMAGES_PER_CLASS = 8
-
-
-def gmean_score(y_true, y_pred) -> float:
-    """Multi-class G-mean: the geometric mean of the recalls of the classes in ``y_true``.
-
-    This is imbalanced-learn's ``geometric_mean_score`` with its default
-    ``average="multiclass"``, the usual multi-class definition: it is 0 as soon as one
-    class is never recognised. ``average="macro"`` would instead average one-vs-rest
-    ``sqrt(recall * specificity)``, where specificities near 1 in a many-class problem
-    hide a missed minority class. Restricting to the labels of ``y_true`` keeps a class
-    that only appears in ``y_pred`` from forcing a 0 (its recall is undefined).
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like of shape (n_samples,)
-        True and predicted labels.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> round(gmean_score([0, 0, 1, 1, 2, 2], [0, 0, 1, 0, 2, 2]), 3)
-    0.794
-    """
-    return float(geometric_mean_score(y_true, y_pred, labels=np.unique(y_true)))
-
-
-#: The scores computed on every validation fold; ``refit`` uses ``"f1_macro"``.
-SCORING: dict[str, Any] = {
-    "f1_macro": make_scorer(f1_score, average="macro", zero_division=0),
-    "balanced_accuracy": "balanced_accuracy",
-    "gmean": make_scorer(gmean_score),
-    "accuracy": "accuracy",
-}
 
 
 def build_pipeline(
@@ -173,14 +137,41 @@ def parallel_backend(backend: str = "loky", scheduler=None) -> Iterator[None]:
     owned = not isinstance(scheduler, Client)
     client = Client(scheduler) if owned and scheduler is not None else scheduler
     if client is None:
-        # One single-threaded worker per core: torch estimators parallelise inside.
-        client = Client(processes=True, threads_per_worker=1)
+        # One single-threaded worker per core; dask caps each worker's torch threads.
+        client = Client(processes=True, threads_per_worker=1, silence_logs=logging.ERROR)
     try:
         with joblib.parallel_config(backend="dask", client=client):
             yield
     finally:
         if owned:
             client.close()
+
+
+@contextmanager
+def torch_threads(n_threads: int | None) -> Iterator[None]:
+    """Set torch's intra-op threads for the block (``None``: leave them), then restore.
+
+    Examples
+    --------
+    >>> import torch
+    >>> before = torch.get_num_threads()
+    >>> with torch_threads(1):
+    ...     torch.get_num_threads()
+    1
+    >>> torch.get_num_threads() == before
+    True
+    """
+    if n_threads is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 # -- one cell -----------------------------------------------------------------------------
@@ -223,11 +214,13 @@ def _sampler_fits(cache_dir: str) -> list[tuple[float, float]]:
 
 
 def _test_metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: np.ndarray) -> dict:
+    """The scores of :data:`~imblearn_deep.metrics.SCORERS` on the test predictions, with
+    per-class recall and the confusion matrix."""
     recalls = recall_score(y_true, y_pred, labels=classes, average=None, zero_division=0)
     return {
         "test_f1_macro": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
         "test_balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
-        "test_gmean": gmean_score(y_true, y_pred),
+        "test_g_mean": float(geometric_mean_score(y_true, y_pred, average="multiclass")),
         "test_accuracy": float(accuracy_score(y_true, y_pred)),
         "recall": {str(c): float(r) for c, r in zip(classes.tolist(), recalls, strict=True)},
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=classes).tolist(),
@@ -235,14 +228,16 @@ def _test_metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: np.ndarray) -
 
 
 def _jsonable(value):
-    """Plain Python values for JSON (numpy scalars, tuples, classes by name)."""
+    """Plain Python values for strict JSON (numpy scalars, tuples; NaN becomes None)."""
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, (str, int, float, bool)) or value is None:
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (str, int, bool)) or value is None:
         return value
     return repr(value)
 
@@ -301,7 +296,7 @@ def _run_cell(cell: _Cell, data, *, dataset, n_folds, device, n_jobs, cache_root
         search = GridSearchCV(
             pipe,
             grid,
-            scoring=SCORING,
+            scoring=SCORERS,
             refit="f1_macro",
             cv=folds,
             n_jobs=n_jobs,
@@ -322,7 +317,7 @@ def _run_cell(cell: _Cell, data, *, dataset, n_folds, device, n_jobs, cache_root
     results, i = search.cv_results_, search.best_index_
     row = {
         "best_params": _jsonable(search.best_params_),
-        **{f"cv_{name}": float(results[f"mean_test_{name}"][i]) for name in SCORING},
+        **{f"cv_{name}": float(results[f"mean_test_{name}"][i]) for name in SCORERS},
         "cv_f1_macro_std": float(results["std_test_f1_macro"][i]),
         **_test_metrics(y_test, y_pred, classes),
         "n_candidates": len(results["params"]),
@@ -357,11 +352,11 @@ _CSV_FIRST = (
     "cv_f1_macro",
     "cv_f1_macro_std",
     "cv_balanced_accuracy",
-    "cv_gmean",
+    "cv_g_mean",
     "cv_accuracy",
     "test_f1_macro",
     "test_balanced_accuracy",
-    "test_gmean",
+    "test_g_mean",
     "test_accuracy",
 )
 _CSV_LEFT_OUT = ("history", "confusion_matrix", "recall", "classes", "test_class_counts")
@@ -436,12 +431,24 @@ def _log(verbose: int, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+def _describe(value):
+    """A description of a parameter value that is the same in every process."""
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        params = value.get_params(deep=False)
+        return [type(value).__qualname__, sorted((k, _describe(v)) for k, v in params.items())]
+    if isinstance(value, (list, tuple)):
+        return [_describe(v) for v in value]
+    if callable(value) and hasattr(value, "__qualname__"):
+        # Classes and functions: their repr carries a memory address.
+        return f"{getattr(value, '__module__', '')}.{value.__qualname__}"
+    return repr(value)
+
+
 def _fingerprint(cell: _Cell, n_folds: int, device: str, data_hash: str) -> str:
     """Hash of everything that determines a cell's numbers: data, pipeline, grid, folds."""
     pipe = build_pipeline(cell.sampler, cell.classifier, random_state=cell.seed, device=device)
-    params = {k: repr(v) for k, v in pipe.get_params(deep=True).items() if "__" in k}
     grid = {**cell.sampler.step_grid(), **cell.classifier.step_grid()}
-    described = (sorted(params.items()), repr(sorted(grid.items())), n_folds, cell.seed)
+    described = (_describe(pipe.steps), _describe(sorted(grid.items())), n_folds, cell.seed)
     return joblib.hash((described, data_hash))[:16]
 
 
@@ -471,6 +478,7 @@ def run_comparison(
     backend: str = "loky",
     scheduler=None,
     device: str = "auto",
+    threads: int | None = None,
     on_error: str = "record",
     verbose: int = 0,
 ) -> list[dict]:
@@ -479,10 +487,11 @@ def run_comparison(
     For every sampler x classifier x seed (a *cell*), an imblearn ``Pipeline(sampler,
     classifier)`` with a ``memory`` cache is tuned with ``GridSearchCV`` on
     ``StratifiedKFold(cv, shuffle=True, random_state=seed)`` folds of the training set
-    (scores: macro-F1, balanced accuracy, G-mean, accuracy; ``refit="f1_macro"``,
-    ``error_score="raise"``), refitted on the whole training set and scored on the test
-    set. Samplers run only in ``Pipeline.fit``, so validation folds and the test set
-    hold real samples only, and the cache fits each sampler setting once per fold.
+    (:data:`imblearn_deep.metrics.SCORERS`: macro-F1, balanced accuracy, G-mean,
+    accuracy; ``refit="f1_macro"``, ``error_score="raise"``), refitted on the whole
+    training set and scored on the test set. Samplers run only in ``Pipeline.fit``, so
+    validation folds and the test set hold real samples only, and the cache fits each
+    sampler setting once per fold.
 
     Each finished cell is written to ``output/results.json`` and ``results.csv`` at
     once; calling again with the same ``output`` skips the cells already finished with
@@ -520,6 +529,10 @@ def run_comparison(
         Dask scheduler address or client (``backend="dask"`` only).
     device : str, default="auto"
         Device of the torch samplers and classifiers.
+    threads : int, default=None
+        torch threads for the fits run in this process (``n_jobs=1``); ``None``: the
+        preset's ``torch_threads`` (1 for ``"fast"``, torch's default for ``"paper"``).
+        Restored afterwards. joblib's loky workers get ``cores // n_jobs`` each.
     on_error : {"record", "raise"}, default="record"
         ``"record"`` writes a failed cell (e.g. ADASYN on well-separated classes) as a
         row with ``status="failed"`` and its error, and goes on; ``"raise"`` stops.
@@ -573,9 +586,12 @@ def run_comparison(
         for sampler in sampler_specs
     ]
     done = []
-    with parallel_backend(backend, scheduler), tempfile.TemporaryDirectory(
-        prefix=".cache-", dir=output
-    ) as cache_root:
+    threads = preset.torch_threads if threads is None else threads
+    with (
+        parallel_backend(backend, scheduler),
+        torch_threads(threads),
+        tempfile.TemporaryDirectory(prefix=".cache-", dir=output) as cache_root,
+    ):
         for number, cell in enumerate(cells, 1):
             key = cell.key(dataset)
             config = _fingerprint(cell, n_folds, device, data_hash)
@@ -584,7 +600,7 @@ def run_comparison(
                 f"seed {cell.seed}"
             )
             previous = rows_by_key.get(key)
-            if previous and previous["status"] == "ok" and previous["config"] == config:
+            if previous and previous["status"] == "ok" and previous.get("config") == config:
                 _log(verbose, f"{title}: done before, skipped")
                 done.append(previous)
                 continue
@@ -627,6 +643,7 @@ def run_comparison(
                 row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             row["seconds"] = time.perf_counter() - start
             row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            row = _jsonable(row)
             rows_by_key[key] = row
             _write_results(output, list(rows_by_key.values()))
             _log(verbose, f"{title}: {_summary(row)} ({row['seconds']:.1f} s)")
@@ -637,4 +654,3 @@ def run_comparison(
 def _class_counts(y: np.ndarray) -> dict[str, int]:
     labels, counts = np.unique(y, return_counts=True)
     return {str(label): int(count) for label, count in zip(labels.tolist(), counts, strict=True)}
-

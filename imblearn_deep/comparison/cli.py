@@ -1,0 +1,319 @@
+"""``imblearn-deep compare``: the comparison from the command line.
+
+Exit codes: 0 success, 1 a run-time error (missing data files, every cell failed),
+2 a bad option (argparse's convention), 130 interrupted (rerun to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..datasets import PROFILES, load_imbalanced
+from .export import export_balanced
+from .grid import PRESET_NAMES, get_preset
+from .report import summary_table, write_report
+from .runner import build_pipeline, read_results, run_comparison, torch_threads
+
+__all__ = ["build_parser", "main"]
+
+_DATASET_SEED = 0  # the imbalanced train/test draw is fixed; --seeds vary the models
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected a comma-separated list of names")
+    return names
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated integers, got {text!r}"
+        ) from None
+    if not seeds:
+        raise argparse.ArgumentTypeError("expected at least one seed")
+    return seeds
+
+
+def _at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def _n_jobs(text: str) -> int:
+    value = _at_least(-(2**31))(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 is not a number of jobs; use 1, 2, ... or -1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``imblearn-deep`` argument parser (subcommands ``compare`` and ``report``).
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["compare", "--samplers", "none,smote"])
+    >>> args.dataset, args.samplers
+    ('digits', ['none', 'smote'])
+    """
+    parser = argparse.ArgumentParser(
+        prog="imblearn-deep",
+        description="Deep over-sampling of imbalanced images for imbalanced-learn.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compare = commands.add_parser(
+        "compare",
+        help="compare samplers with leak-free cross-validation and a held-out test set",
+        description=(
+            "One imblearn Pipeline(sampler, classifier) per sampler, tuned by GridSearchCV "
+            "on stratified folds of the real training images (refit on macro-F1) and scored "
+            "on a held-out imbalanced test set. Results are written as each cell finishes; "
+            "rerunning the same command resumes."
+        ),
+    )
+    compare.add_argument(
+        "--dataset",
+        choices=sorted(PROFILES),
+        default="digits",
+        help="data set and imbalance profile (default: digits, offline)",
+    )
+    compare.add_argument(
+        "--data-root", metavar="DIR", help="folder with the data files (MNIST, CIFAR-10, ...)"
+    )
+    compare.add_argument(
+        "--download",
+        action="store_true",
+        help="download missing data files with torchvision (needs network access)",
+    )
+    compare.add_argument(
+        "--preset",
+        choices=PRESET_NAMES,
+        default="fast",
+        help="fast: minutes on a CPU (default); paper: the thesis's networks, for a GPU",
+    )
+    compare.add_argument(
+        "--samplers",
+        type=_names,
+        metavar="A,B",
+        help="samplers to compare (default: all): none, weighted, ros, smote, adasyn, "
+        "deepsmote, bagangp",
+    )
+    compare.add_argument(
+        "--classifiers",
+        type=_names,
+        metavar="A,B",
+        help="classifier architectures (default: the preset's): small_cnn, mlp, resnet18, "
+        "resnet34, resnet50, squeezenet1_1, efficientnet_b0",
+    )
+    compare.add_argument(
+        "--seeds", type=_seeds, metavar="0,1,2", help="seeds (default: the preset's, 0,1,2)"
+    )
+    compare.add_argument(
+        "--cv", type=_at_least(2), metavar="K", help="number of folds (default: the preset's)"
+    )
+    compare.add_argument(
+        "--output", default="results", metavar="DIR", help="output folder (default: results)"
+    )
+    compare.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        metavar="N",
+        help="parallel fits per grid search (default: 1; all Dask workers with --backend dask)",
+    )
+    compare.add_argument(
+        "--device", default="auto", help="torch device: auto (default), cpu, cuda, cuda:N"
+    )
+    compare.add_argument(
+        "--threads",
+        type=_at_least(1),
+        metavar="N",
+        help="torch threads per fit (default: 1 with the fast preset, torch's otherwise)",
+    )
+    compare.add_argument(
+        "--backend",
+        choices=("loky", "dask"),
+        default="loky",
+        help="joblib backend of the grid searches (default: loky)",
+    )
+    compare.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address, e.g. tcp://host:8786 (with --backend dask; default: a "
+        "local cluster)",
+    )
+    compare.add_argument(
+        "--export-balanced",
+        metavar="DIR",
+        help="also write each sampler's balanced training set as DIR/<sampler>/<class>/*.png",
+    )
+    compare.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more output: -v adds the grid search's progress",
+    )
+    compare.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress lines, only the final table"
+    )
+
+    # Option errors found after parsing are reported with the subcommand's usage.
+    compare.set_defaults(command_parser=compare)
+    report = commands.add_parser("report", help="rewrite report.md and figures from results")
+    report.add_argument(
+        "--output", default="results", metavar="DIR", help="output folder (default: results)"
+    )
+    return parser
+
+
+def _check_choices(parser, args) -> None:
+    """Errors argparse cannot see: names of the preset's candidates, option pairs."""
+    preset = get_preset(args.preset, args.dataset)
+    for option, requested, available in (
+        ("--samplers", args.samplers, preset.samplers),
+        ("--classifiers", args.classifiers, preset.classifiers),
+    ):
+        known = [spec.name for spec in available]
+        unknown = [name for name in requested or () if name not in known]
+        if unknown:
+            parser.error(
+                f"argument {option}: unknown name(s) {', '.join(unknown)}; "
+                f"choose from {', '.join(known)}"
+            )
+        if requested and len(set(requested)) != len(requested):
+            parser.error(f"argument {option}: a name is repeated")
+    if args.scheduler and args.backend != "dask":
+        parser.error("argument --scheduler: only used with --backend dask")
+    if args.backend == "dask":
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            parser.error("--backend dask needs dask.distributed: pip install 'imblearn-deep[dask]'")
+    try:
+        from .._training import resolve_device
+
+        resolve_device(args.device)
+    except ValueError as exc:
+        parser.error(f"argument --device: {exc}")
+
+
+def _export(args, preset, data, rows, log) -> None:
+    """Each sampler's balanced training set, with the best setting of its first cell."""
+    X_train, y_train = data[0], data[1]
+    root = Path(args.export_balanced)
+    for sampler_name in dict.fromkeys(r["sampler"] for r in rows):
+        spec = preset.sampler(sampler_name)
+        ok = [r for r in rows if r["sampler"] == sampler_name and r["status"] == "ok"]
+        if not spec.resamples or not ok:
+            continue
+        row = ok[0]
+        pipe = build_pipeline(
+            spec, preset.classifier(row["classifier"]), random_state=row["seed"], device=args.device
+        )
+        pipe.set_params(
+            **{k: v for k, v in row["best_params"].items() if k.startswith("sampler__")}
+        )
+        X_res, y_res = pipe.named_steps["sampler"].fit_resample(X_train, y_train)
+        counts = export_balanced(
+            X_res, y_res, root / sampler_name, n_original=len(X_train), overwrite=True
+        )
+        log(f"exported {sum(counts.values())} images of {spec.label} to {root / sampler_name}")
+
+
+def _compare(parser, args) -> int:
+    _check_choices(parser, args)
+    verbose = 0 if args.quiet else 1 + args.verbose
+
+    def log(message: str) -> None:
+        if verbose:
+            print(message, file=sys.stderr, flush=True)
+
+    try:
+        data = load_imbalanced(
+            args.dataset, root=args.data_root, download=args.download, random_state=_DATASET_SEED
+        )
+    except (FileNotFoundError, ValueError) as exc:
+        missing = isinstance(exc, FileNotFoundError) and not args.download
+        hint = " On the command line: --data-root DIR, or --download." if missing else ""
+        print(f"imblearn-deep compare: error: {exc}{hint}", file=sys.stderr)
+        return 1
+    preset = get_preset(args.preset, args.dataset)
+    start = time.perf_counter()
+    rows = run_comparison(
+        *data,
+        preset=preset,
+        samplers=args.samplers,
+        classifiers=args.classifiers,
+        seeds=args.seeds,
+        cv=args.cv,
+        dataset=args.dataset,
+        output=args.output,
+        n_jobs=args.n_jobs,
+        backend=args.backend,
+        scheduler=args.scheduler,
+        device=args.device,
+        threads=args.threads,
+        verbose=verbose,
+    )
+    report = write_report(args.output)
+    if args.export_balanced:
+        threads = preset.torch_threads if args.threads is None else args.threads
+        with torch_threads(threads):
+            _export(args, preset, data, rows, log)
+    ok = [r for r in rows if r["status"] == "ok"]
+    if ok:
+        print(summary_table(ok))
+    for row in rows:
+        if row["status"] != "ok":
+            cell = f"{row['sampler_label']} + {row['classifier_label']}, seed {row['seed']}"
+            print(f"failed: {cell}: {row['error']}")
+    log(f"{len(rows)} cells in {time.perf_counter() - start:.0f} s; report: {report}")
+    return 0 if ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``imblearn-deep`` with ``argv`` (default: the command line); return the exit code.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> main(["report", "--output", tempfile.mkdtemp()])  # no results there yet
+    1
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "report":
+            if not read_results(args.output):
+                print(f"imblearn-deep report: no results in {args.output}", file=sys.stderr)
+                return 1
+            print(write_report(args.output))
+            return 0
+        return _compare(args.command_parser, args)
+    except KeyboardInterrupt:
+        print("\ninterrupted; rerun the same command to resume.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if getattr(args, "verbose", 0) >= 2:
+            raise
+        print(
+            f"imblearn-deep {args.command}: error: {type(exc).__name__}: {exc} "
+            "(-vv shows the traceback)",
+            file=sys.stderr,
+        )
+        return 1
