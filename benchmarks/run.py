@@ -50,11 +50,13 @@ def markdown_report(result: dict, classifier_rows: list[dict] | None = None) -> 
         if r.get("stage") == "reconstruction":
             lines.append(
                 f"- bf16 reconstruction check, {bench_samplers.LABELS[r['sampler']]}: "
-                f"{r['metric']} float32 {r['error_float32']:.4f}, bfloat16 "
-                f"{r['error_bfloat16']:.4f} ({r['bf16_vs_f32_pct']:+.1f} %; another float32 "
-                f"seed: {r['seed_spread_pct']:+.1f} %) after {r['epochs']} epoch(s) on "
-                f"{r['n_images']} {r['data']} images: "
-                f"{'within' if abs(r['bf16_vs_f32_pct']) <= 5 else 'NOT within'} 5 %"
+                f"last-epoch training {r['metric']} float32 {r['error_float32']:.4f}, "
+                f"bfloat16 {r['error_bfloat16']:.4f} ({r['bf16_vs_f32_pct']:+.1f} %; another "
+                f"float32 seed: {r['seed_spread_pct']:+.1f} %) after {r['epochs']} epoch(s) "
+                f"on {r['n_images']} {r['data']} images: "
+                f"{'within' if abs(r['bf16_vs_f32_pct']) <= 5 else 'NOT within'} 5 %; "
+                f"eval-mode {r['metric']} {r['eval_error_float32']:.4f} / "
+                f"{r['eval_error_bfloat16']:.4f}"
             )
     if classifier_rows:
         lines += [

@@ -33,3 +33,20 @@ def imbalanced_images(counts=(12, 6, 3), shape=(1, 8, 8), dtype=np.float32, seed
     if np.issubdtype(dtype, np.integer):
         X = X * 200
     return X.astype(dtype), y
+
+
+def digits_label_fidelity(sampler) -> float:
+    """Balance the imbalanced digits with ``sampler`` and return the share of synthetic
+    images that an SVC trained on all 1,797 real digits assigns to their target class."""
+    from sklearn.svm import SVC
+
+    from imblearn_deep.datasets import load_digits_images, load_imbalanced
+    from imblearn_deep.metrics import label_fidelity
+
+    X_all, y_all = load_digits_images()
+    judge = SVC().fit(X_all.reshape(len(X_all), -1), y_all)
+    X, y, _, _ = load_imbalanced("digits", random_state=0)
+    X_res, y_res = sampler.fit_resample(X, y)
+    synthetic = X_res[len(X) :]
+    assert len(synthetic) == 10 * 140 - len(X)
+    return label_fidelity(judge, synthetic.reshape(len(synthetic), -1), y_res[len(y) :])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from _samplers import imbalanced_images, make_tiny
+from _samplers import digits_label_fidelity, imbalanced_images, make_tiny
 
+from imblearn_deep import BAGANGP
 from imblearn_deep.nets.bagan import ConditionalDiscriminator, build_decoder, build_encoder
 
 
@@ -121,3 +122,19 @@ def test_image_size_resizes_and_restores():
     assert out.shape == (2, 1, 16, 16)  # the networks work at 16×16
     with pytest.raises(ValueError, match="tabular"):
         make_tiny("BAGANGP", image_size=16).fit_resample(X.reshape(len(X), -1), y)
+
+
+def test_synthetic_digits_are_recognised_by_a_real_data_classifier():
+    """Quality on real data, as for DeepSMOTE. The GAN needs a few thousand generator
+    steps on this small set: batch 32 and a higher learning rate get there in 80 epochs."""
+    sampler = BAGANGP(
+        gan_epochs=80,
+        batch_size=32,
+        hidden_channels=16,
+        learning_rate=1e-3,
+        random_state=0,
+        device="cpu",
+    )
+    fidelity = digits_label_fidelity(sampler)
+    # Measured 0.912 (seed 0); the autoencoder alone, before the GAN, scores 0.119.
+    assert fidelity >= 0.6

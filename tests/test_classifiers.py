@@ -34,16 +34,6 @@ from imblearn_deep.nets.classifiers import (
 TORCHVISION_ARCHITECTURES = ["resnet18", "resnet34", "resnet50", "squeezenet1_1", "efficientnet_b0"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    # On a shared 2-core machine, two OpenMP threads that compete with other processes
-    # run these tiny networks many times slower than one thread does.
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
-
-
 @pytest.fixture(scope="module")
 def digits():
     """The 8×8 digits as (n, 1, 8, 8) float images in 0..16 and int labels."""
