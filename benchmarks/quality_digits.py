@@ -36,21 +36,29 @@ def main(argv=None) -> None:
     X_all, y_all = load_digits_images()
     judge = SVC().fit(X_all.reshape(len(X_all), -1), y_all)
     X, y, _, _ = load_imbalanced("digits", random_state=args.seed)
-    sampler = SAMPLERS[args.sampler](**{"random_state": args.seed, "device": "cpu",
-                                        **args.params})
+    sampler = SAMPLERS[args.sampler](**{"random_state": args.seed, "device": "cpu", **args.params})
     start = time.perf_counter()
     X_res, y_res = sampler.fit_resample(X, y)
     seconds = time.perf_counter() - start
-    synthetic, labels = X_res[len(X):], y_res[len(y):]
+    synthetic, labels = X_res[len(X) :], y_res[len(y) :]
     correct = judge.predict(synthetic.reshape(len(synthetic), -1)) == labels
-    print(json.dumps({
-        "sampler": args.sampler, "params": args.params, "seed": args.seed,
-        "threads": torch.get_num_threads(), "seconds": round(seconds, 2),
-        "fidelity": round(float(correct.mean()), 4),
-        "per_class": {int(c): round(float(correct[labels == c].mean()), 3)
-                      for c in np.unique(labels)},
-        "last_epoch": sampler.history_[-1],
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "sampler": args.sampler,
+                "params": args.params,
+                "seed": args.seed,
+                "threads": torch.get_num_threads(),
+                "seconds": round(seconds, 2),
+                "fidelity": round(float(correct.mean()), 4),
+                "per_class": {
+                    int(c): round(float(correct[labels == c].mean()), 3) for c in np.unique(labels)
+                },
+                "last_epoch": sampler.history_[-1],
+            }
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -37,6 +37,25 @@ from ._training import (
 GENERATION_BATCH = 1024
 
 
+def check_sampler_X_y(sampler, X, y, **validation):
+    """Validate a sampler's ``(X, y)`` of any number of dimensions, imblearn's way.
+
+    Runs imblearn's target check (which records one-vs-all targets) and scikit-learn's
+    ``validate_data`` with ``allow_nd=True`` and ``validation`` (dtype, sparsity, finiteness),
+    then sets ``n_features_in_`` to the values per sample: scikit-learn counts
+    ``X.shape[1]``, which for ``(n, C, H, W)`` images is the channels.
+
+    Returns
+    -------
+    X, y, binarize_y
+        What imblearn's ``_check_X_y`` returns.
+    """
+    y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
+    X, y = validate_data(sampler, X=X, y=y, reset=True, allow_nd=True, **validation)
+    sampler.n_features_in_ = math.prod(X.shape[1:])
+    return X, y, binarize_y
+
+
 class BaseDeepOverSampler(BaseOverSampler):
     """Base class for over-samplers that train a generative network on the data.
 
@@ -70,20 +89,9 @@ class BaseDeepOverSampler(BaseOverSampler):
     # -- the shared contract ------------------------------------------------------------
 
     def _check_X_y(self, X, y):
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        X, y = validate_data(
-            self,
-            X=X,
-            y=y,
-            reset=True,
-            accept_sparse=False,
-            allow_nd=True,
-            dtype="numeric",
-            ensure_all_finite=True,
+        return check_sampler_X_y(
+            self, X, y, accept_sparse=False, dtype="numeric", ensure_all_finite=True
         )
-        # scikit-learn counts X.shape[1] as the features: for images that is the channels.
-        self.n_features_in_ = math.prod(X.shape[1:])
-        return X, y, binarize_y
 
     def _fit_resample(self, X: np.ndarray, y: np.ndarray):
         self.image_layout_ = ImageLayout.from_array(X, self.image_shape)
@@ -183,6 +191,14 @@ SHARED_PARAMETER_DOCS = {
         any machine; seeded runs are bit-identical on the CPU.""",
     "verbose": """verbose : int, default=0
         Print one line of losses per epoch when positive.""",
+    "fitted": """sampling_strategy_ : dict
+        Number of samples to generate for each class.
+
+    classes_ : ndarray
+        Class labels seen at fit time, sorted.
+
+    n_features_in_ : int
+        Values per sample (``C*H*W`` for images).""",
     "generation": """Output mirrors the input: the same number of dimensions and dtype, the
     original samples first in their original order, then the synthetic samples grouped by
     class in sorted class order. Pixel values are mapped to ``[-1, 1]`` for the networks

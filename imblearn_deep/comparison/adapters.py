@@ -8,16 +8,14 @@ stand in the same :class:`~imblearn.pipeline.Pipeline` step.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from imblearn.base import BaseSampler
 from imblearn.over_sampling import RandomOverSampler
-from imblearn.utils import check_target_type
 from imblearn.utils._tags import get_tags
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods
-from sklearn.utils.validation import validate_data
+
+from ..base import check_sampler_X_y
 
 __all__ = ["FlattenSampler"]
 
@@ -91,20 +89,14 @@ class FlattenSampler(BaseSampler):
     def _check_X_y(self, X, y, accept_sparse=None):
         # Accept what the wrapped sampler accepts (its tags), in any number of dimensions.
         inner = get_tags(self._inner()).input_tags
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        X, y = validate_data(
+        return check_sampler_X_y(
             self,
-            X=X,
-            y=y,
-            reset=True,
+            X,
+            y,
             accept_sparse=["csr", "csc"] if inner.sparse else False,
-            allow_nd=True,
             dtype=None if inner.string else "numeric",
             ensure_all_finite=not inner.allow_nan,
         )
-        # scikit-learn counts X.shape[1] as the features: for images that is the channels.
-        self.n_features_in_ = math.prod(X.shape[1:])
-        return X, y, binarize_y
 
     def _fit_resample(self, X, y):
         self.input_shape_ = tuple(X.shape[1:])

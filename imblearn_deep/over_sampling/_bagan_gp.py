@@ -118,11 +118,7 @@ class BAGANGP(BaseDeepOverSampler):
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of samples to generate for each class.
-
-    classes_ : ndarray
-        Class labels seen at fit time, sorted.
+    {fitted}
 
     encoder_ : torch.nn.Module
         The stage-1 encoder (on the CPU, in eval mode).
@@ -138,9 +134,6 @@ class BAGANGP(BaseDeepOverSampler):
         ``d_loss``, ``g_loss``, ``gradient_penalty``, and ``real_score`` / ``fake_score``,
         the discriminator's mean probability that real and generated images are real (a
         discriminator that wins drives them to 1 and 0).
-
-    n_features_in_ : int
-        Values per sample (``C*H*W`` for images).
 
     See Also
     --------

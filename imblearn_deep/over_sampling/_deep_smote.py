@@ -95,11 +95,7 @@ class DeepSMOTE(BaseDeepOverSampler):
 
     Attributes
     ----------
-    sampling_strategy_ : dict
-        Number of samples to generate for each class.
-
-    classes_ : ndarray
-        Class labels seen at fit time, sorted.
+    {fitted}
 
     encoder_ : torch.nn.Module
         The trained encoder (on the CPU, in eval mode).
@@ -116,9 +112,6 @@ class DeepSMOTE(BaseDeepOverSampler):
 
     best_epoch_ : int
         The epoch whose weights were kept.
-
-    n_features_in_ : int
-        Values per sample (``C*H*W`` for images).
 
     See Also
     --------
