@@ -45,10 +45,16 @@ __all__ = [
 #: Classes without predictions score 0 instead of raising a warning.
 macro_f1_scorer = make_scorer(f1_score, average="macro", zero_division=0)
 
-#: Geometric mean of the per-class recalls (imbalanced-learn's
+def _g_mean_of_true_classes(y_true, y_pred) -> float:
+    # Only the classes present in y_true: a class missing from a small validation fold
+    # but predicted there has no recall and would otherwise zero the score.
+    return geometric_mean_score(y_true, y_pred, labels=np.unique(y_true), average="multiclass")
+
+
+#: Geometric mean of the per-class recalls of the classes in ``y_true`` (imbalanced-learn's
 #: :func:`~imblearn.metrics.geometric_mean_score`): 0 as soon as one class is never
 #: recognised, which is what makes it strict on minority classes.
-g_mean_scorer = make_scorer(geometric_mean_score, average="multiclass")
+g_mean_scorer = make_scorer(_g_mean_of_true_classes)
 
 #: The scores the comparison records, as a ``scoring=`` dict for ``GridSearchCV``
 #: (``refit="f1_macro"``).

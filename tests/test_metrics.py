@@ -309,3 +309,20 @@ def test_scorers_match_the_metrics():
     assert {"test_f1_macro", "test_balanced_accuracy", "test_g_mean", "test_accuracy"} <= set(
         scores
     )
+
+
+def test_g_mean_ignores_classes_absent_from_the_fold():
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    from imblearn_deep.metrics import g_mean_scorer
+
+    class Fixed(ClassifierMixin, BaseEstimator):
+        classes_ = np.array([0, 1, 2])
+
+        def predict(self, X):
+            return np.array([0, 2, 1, 1])
+
+    # Class 2 is predicted but absent from y: recalls 0.5 and 1.0 give sqrt(0.5), not 0.
+    assert g_mean_scorer(Fixed(), np.zeros((4, 1)), np.array([0, 0, 1, 1])) == pytest.approx(
+        0.5**0.5
+    )
