@@ -261,13 +261,12 @@ def no_generation(y: np.ndarray) -> dict[int, int]:
     return {int(c): int(n) for c, n in zip(labels, counts, strict=True)}
 
 
-def count_step_flops(name: str, args, precision: str, X: np.ndarray, y: np.ndarray):
-    """FLOPs of one training step of each stage, keyed by stage name.
+def _count_one_step(name: str, args, precision: str, X, y, **overrides) -> dict[str, int]:
+    """FLOPs of one full-size training step of each stage, keyed by stage name.
 
     The step runs on a set with ``batch_size`` images of every class (repeating images of
-    smaller classes), so DeepSMOTE's one-class penalty batch is full-size: for the study's
-    profile that is an upper bound about 3 % above the epoch's mean step.
-    """
+    smaller classes), so every batch, DeepSMOTE's one-class penalty batch included, is
+    full-size."""
     from imblearn_deep.over_sampling import _bagan_gp, _deep_smote
 
     module = _deep_smote if name == "deepsmote" else _bagan_gp
@@ -276,10 +275,39 @@ def count_step_flops(name: str, args, precision: str, X: np.ndarray, y: np.ndarr
     idx = np.concatenate(
         [rng.choice(np.flatnonzero(y == c), batch, replace=True) for c in np.unique(y)]
     )
-    sampler = make_sampler(name, args, precision, no_generation(y[idx]))
+    sampler = make_sampler(name, args, precision, no_generation(y[idx]), **overrides)
     with one_step_per_stage(module) as counted:
         sampler.fit_resample(X[idx], y[idx])
-    return {stage: flops for stage, flops in counted.items()}, batch
+    return counted
+
+
+def n_steps(n_samples: int, batch_size: int) -> int:
+    """Training steps per epoch: a last batch of one sample joins the previous one."""
+    steps = math.ceil(n_samples / batch_size)
+    return steps - 1 if steps > 1 and n_samples % batch_size == 1 else steps
+
+
+def count_epoch_flops(name: str, args, precision: str, X, y) -> dict[str, float]:
+    """Model FLOPs of one training epoch on ``(X, y)``, per stage.
+
+    A step's cost is linear in its batch size, so the epoch is one full-size step's count
+    per image times the images. DeepSMOTE's penalty is the exception: its batch is
+    ``min(batch_size, size of a class drawn uniformly)``, so its share is counted apart
+    (a step with the penalty minus one without) and scaled by the expected penalty batch
+    and the number of steps.
+    """
+    counted = _count_one_step(name, args, precision, X, y)
+    if name != "deepsmote":
+        batch = args.bagan_batch_size
+        return {stage: flops / batch * len(X) for stage, flops in counted.items()}
+    batch = args.batch_size
+    main = _count_one_step(name, args, precision, X, y, penalty="none")["autoencoder"]
+    penalty_full = counted["autoencoder"] - main
+    sizes = np.bincount(y)
+    eligible = sizes[sizes >= 2]  # one-sample classes never form a penalty batch
+    mean_penalty_batch = float(np.minimum(eligible, batch).mean()) if len(eligible) else 0.0
+    penalty = n_steps(len(X), batch) * penalty_full * mean_penalty_batch / batch
+    return {"autoencoder": main / batch * len(X) + penalty}
 
 
 def bench_deep(name: str, args, precision: str) -> list[dict]:
@@ -290,6 +318,9 @@ def bench_deep(name: str, args, precision: str) -> list[dict]:
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     sampler = make_sampler(name, args, precision, no_generation(y))
+    # The matmul peak in this process, just before and after the work, so that the share
+    # of peak compares like with like when other processes load the machine.
+    peak_before = case_peak(args, precision)
     start = time.perf_counter()
     sampler.fit_resample(X, y)
     fit_seconds = time.perf_counter() - start
@@ -303,16 +334,15 @@ def bench_deep(name: str, args, precision: str) -> list[dict]:
     gen_seconds = time.perf_counter() - start
     gpu_mem = torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
     peak_rss = peak_rss_mb()  # before the FLOP count's extra fit
+    peak_after = case_peak(args, precision)
 
-    flops, batch = ({}, None) if args.no_flops else count_step_flops(name, args, precision, X, y)
+    flops = {} if args.no_flops else count_epoch_flops(name, args, precision, X, y)
     rows = []
     stages = [r["stage"] for r in sampler.history_]
     for stage in dict.fromkeys(stages):
         records = [r for r in sampler.history_ if r["stage"] == stage]
         seconds = records[-1]["seconds"]
-        step_flops = flops.get(stage)
-        # One step's FLOPs per image times the epoch's images.
-        epoch_flops = step_flops / batch * len(X) if step_flops else None
+        epoch_flops = flops.get(stage)
         rows.append(
             {
                 "sampler": name,
@@ -327,6 +357,7 @@ def bench_deep(name: str, args, precision: str) -> list[dict]:
                 "gflop_per_image": epoch_flops / len(X) / 1e9 if epoch_flops else None,
                 "achieved_gflops": epoch_flops / seconds / 1e9 if epoch_flops else None,
                 "fit_seconds": fit_seconds,
+                "case_peak_gflops": max(peak_before + peak_after, default=None),
             }
         )
     n_generated = sum(to_generate.values())
@@ -340,6 +371,15 @@ def bench_deep(name: str, args, precision: str) -> list[dict]:
     for row in rows:
         row.update({"peak_rss_mb": peak_rss, "base_rss_mb": base_rss, "gpu_peak_mb": gpu_mem})
     return rows
+
+
+def case_peak(args, precision: str) -> list[float]:
+    """The matmul GFLOP/s of ``precision`` measured now (empty with ``--no-peak``)."""
+    if args.no_peak:
+        return []
+    device = torch.device(args.device_resolved)
+    dtype = getattr(torch, precision)
+    return [matmul_peak(dtype, device, n=args.peak_size, repeats=args.peak_repeats)]
 
 
 def bench_classic(name: str, args) -> list[dict]:
@@ -360,7 +400,8 @@ def bench_classic(name: str, args) -> list[dict]:
     try:
         X_res, _ = sampler.fit_resample(flat, y)
     except RuntimeError as exc:  # ADASYN refuses some data sets (no majority neighbours)
-        return [{"sampler": name, "stage": "fit_resample", "error": str(exc).split(".")[0]}]
+        error = str(exc).split(".")[0]
+        return [{"sampler": name, "stage": "fit_resample", "n_images": len(X), "error": error}]
     seconds = time.perf_counter() - start
     n_generated = len(X_res) - len(X)
     return [
@@ -590,9 +631,12 @@ def peaks(rows: list[dict]) -> dict[str, float]:
 
 
 def share_of_peak(row: dict, peak: dict[str, float]) -> float | None:
-    if row.get("achieved_gflops") is None or row.get("precision") not in peak:
+    """Achieved GFLOP/s over the matmul peak measured in the case's own process (else the
+    run's highest peak of that precision)."""
+    reference = row.get("case_peak_gflops") or peak.get(row.get("precision"))
+    if row.get("achieved_gflops") is None or not reference:
         return None
-    return row["achieved_gflops"] / peak[row["precision"]]
+    return row["achieved_gflops"] / reference
 
 
 def _fmt(value, spec: str) -> str:
@@ -610,7 +654,8 @@ COLUMNS = [
     ("train img/s", "train img/s", lambda r, p: _fmt(r.get("train_images_per_s"), ".0f")),
     ("GFLOP/img", "GFLOP/img", lambda r, p: _fmt(r.get("gflop_per_image"), ".3g")),
     ("GFLOP/s", "GFLOP/s", lambda r, p: _fmt(r.get("achieved_gflops"), ".3g")),
-    ("% peak", "% peak", lambda r, p: _fmt(_pct(share_of_peak(r, p)), ".2g")),
+    ("peak GFLOP/s", "peak GFLOP/s", lambda r, p: _fmt(r.get("case_peak_gflops"), ".0f")),
+    ("% peak", "% peak", lambda r, p: _fmt(_pct(share_of_peak(r, p)), ".0f")),
     ("generated", "generated", lambda r, p: _fmt(r.get("generated"), "d")),
     ("gen s", "gen s", lambda r, p: _fmt(r.get("gen_seconds"), ".2f")),
     ("gen img/s", "gen img/s", lambda r, p: _fmt(r.get("gen_images_per_s"), ".0f")),

@@ -8,8 +8,8 @@ run, generation images/s for the images that balance the set, peak memory, and t
 load of other processes during each case. Under it: the matmul peaks and the bfloat16
 vs float32 reconstruction check. Columns are explained in ``docs/benchmarks.md``.
 
-    python benchmarks/run.py --quick            # 300 images, 2 epochs: minutes
-    python benchmarks/run.py                    # 9,000 images, 1 epoch: hours on 2 cores
+    python benchmarks/run.py --quick            # 300 images, 2 epochs: ~5 min, 2 idle cores
+    python benchmarks/run.py                    # 9,000 images, 1 epoch: ~40 min, 2 idle cores
     python benchmarks/run.py --quick --samplers deepsmote smote --json quick.json
 
 Any option of ``bench_samplers.py`` may be added (it overrides the preset); see
@@ -43,8 +43,9 @@ def markdown_report(result: dict, classifier_rows: list[dict] | None = None) -> 
             for r in measured
         )
         lines.append(
-            f"- matmul peak ({measured[0]['stage']}, GFLOP/s, highest of "
-            f"{len(measured) // 2} measurement(s) used for % peak): {each}"
+            f"- matmul peak at the start and end of the run ({measured[0]['stage']}, "
+            f"GFLOP/s): {each}. Each deep-sampler row's `% peak` uses the peak measured in "
+            "its own process just before and after its work (the higher of the two)"
         )
     for r in rows:
         if r.get("stage") == "reconstruction":

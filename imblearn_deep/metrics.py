@@ -45,6 +45,7 @@ __all__ = [
 #: Classes without predictions score 0 instead of raising a warning.
 macro_f1_scorer = make_scorer(f1_score, average="macro", zero_division=0)
 
+
 def _g_mean_of_true_classes(y_true, y_pred) -> float:
     # Only the classes present in y_true: a class missing from a small validation fold
     # but predicted there has no recall and would otherwise zero the score.

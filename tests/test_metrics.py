@@ -272,6 +272,30 @@ def test_classifier_features_are_the_penultimate_layer(digits_cnn):
     np.testing.assert_allclose(named, features[:5], rtol=1e-5)
 
 
+def test_classifier_features_pool_a_convolutional_head():
+    # SqueezeNet's output layer is a 1×1 convolution: its input feature map is averaged.
+    import torch
+
+    # 64×64 keeps a 3×3 map before the head (smaller images end at 1×1).
+    rng = np.random.default_rng(14)
+    X = rng.random((24, 1, 64, 64), dtype=np.float32)
+    y = np.arange(24) % 2
+    clf = CNNClassifier(architecture="squeezenet1_1", max_epochs=1, random_state=0).fit(X, y)
+    captured = []
+    net = getattr(clf.module_, "net", clf.module_)  # PadToMinSize wraps small inputs
+    handle = net.features.register_forward_hook(lambda _m, _i, output: captured.append(output))
+    try:
+        clf.predict_proba(X[:6])
+    finally:
+        handle.remove()
+    feature_map = torch.cat(captured)
+    assert feature_map.shape[2:] == (3, 3)
+    expected = feature_map.mean(dim=(2, 3)).numpy()
+    features = classifier_features(clf, X[:6])
+    assert features.shape == (6, 512)
+    np.testing.assert_allclose(features, expected, rtol=1e-5, atol=1e-6)
+
+
 def test_class_frechet_distances_with_a_cnn(digits_cnn):
     clf, X, y = digits_cnn
     real, y_real = X[400:1000], y[400:1000]
