@@ -97,7 +97,6 @@ class BaseDeepOverSampler(BaseOverSampler):
         self.image_layout_ = ImageLayout.from_array(X, self.image_shape)
         self.pixel_range_ = PixelRange.fit(X, self.image_layout_)
         self.classes_, y_codes = np.unique(y, return_inverse=True)
-        self.class_counts_ = np.bincount(y_codes, minlength=len(self.classes_))
         rng = check_random_state(self.random_state)
         device = resolve_device(self.device)
         X_net = torch.from_numpy(self.image_layout_.to_net(self.pixel_range_.scale(X)))
