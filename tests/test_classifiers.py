@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import doctest
 import pickle
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -21,8 +18,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 from torch.utils.data import RandomSampler, SequentialSampler
 
-import imblearn_deep.classifiers as classifiers_module
-import imblearn_deep.nets.classifiers as nets_module
 from imblearn_deep.classifiers import CNNClassifier, MergeLastBatchSampler
 from imblearn_deep.nets.classifiers import (
     ARCHITECTURES,
@@ -484,21 +479,3 @@ def test_cuda_request_without_cuda_is_an_error(digits):
     X, y = digits
     with pytest.raises(ValueError, match="CUDA is not available"):
         CNNClassifier(device="cuda", max_epochs=1).fit(X[:20], y[:20])
-
-
-# --------------------------------------------------------------------------------------
-# Module hygiene
-# --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("module", [classifiers_module, nets_module])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 2
-    assert result.failed == 0
-
-
-def test_import_does_not_load_torchvision():
-    code = "import sys, imblearn_deep.classifiers; print('torchvision' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 import gzip
 import pickle
-import subprocess
 import sys
 import types
 from pathlib import Path
@@ -546,22 +544,3 @@ def test_load_imbalanced_missing_data_propagates(tmp_path):
 def test_load_imbalanced_unknown_name():
     with pytest.raises(ValueError, match=r"'svhn'.*\['cifar10', 'digits', 'fashion_mnist'"):
         load_imbalanced("svhn")
-
-
-# --------------------------------------------------------------------------------------
-# Module hygiene
-# --------------------------------------------------------------------------------------
-
-
-def test_docstring_examples_run(tmp_path, monkeypatch):
-    # Keep the loaders' default root away from the real home directory.
-    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path))
-    result = doctest.testmod(datasets, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 8
-    assert result.failed == 0
-
-
-def test_import_does_not_load_torchvision():
-    code = "import sys, imblearn_deep.datasets; print('torchvision' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"

@@ -6,8 +6,6 @@ determinism; pickling; ``generate``; progress and history; bad input.
 
 from __future__ import annotations
 
-import doctest
-import importlib
 import pickle
 from collections import Counter
 
@@ -254,21 +252,3 @@ def test_bad_targets_and_shapes(sampler_name):
         make_tiny(sampler_name).fit_resample(X, np.linspace(0, 1, len(y)))
     with pytest.raises(ValueError, match="device"):
         make_tiny(sampler_name, device="tpu").fit_resample(X, y)
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "imblearn_deep._images",
-        "imblearn_deep._training",
-        "imblearn_deep.nets._plan",
-        "imblearn_deep.nets.deep_smote",
-        "imblearn_deep.nets.bagan",
-        "imblearn_deep.over_sampling._latent_smote",
-        "imblearn_deep.over_sampling._deep_smote",
-        "imblearn_deep.over_sampling._bagan_gp",
-    ],
-)
-def test_docstring_examples_run(module):
-    result = doctest.testmod(importlib.import_module(module))
-    assert result.attempted >= 1 and result.failed == 0

@@ -1,0 +1,50 @@
+"""Package hygiene: every docstring example runs, and imports stay light."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+# Each module with docstring examples, and how many examples it has at least.
+MODULES_WITH_EXAMPLES = {
+    "imblearn_deep._images": 1,
+    "imblearn_deep._training": 1,
+    "imblearn_deep.nets._plan": 1,
+    "imblearn_deep.nets.deep_smote": 1,
+    "imblearn_deep.nets.bagan": 1,
+    "imblearn_deep.nets.classifiers": 2,
+    "imblearn_deep.over_sampling._latent_smote": 1,
+    "imblearn_deep.over_sampling._deep_smote": 1,
+    "imblearn_deep.over_sampling._bagan_gp": 1,
+    "imblearn_deep.classifiers": 2,
+    "imblearn_deep.datasets": 8,
+    "imblearn_deep.metrics": 1,
+    "imblearn_deep.comparison.adapters": 1,
+    "imblearn_deep.comparison.grid": 1,
+    "imblearn_deep.comparison.runner": 1,
+}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES_WITH_EXAMPLES))
+def test_docstring_examples_run(module, tmp_path, monkeypatch):
+    # Keep the dataset loaders' default root away from the real home directory.
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path))
+    monkeypatch.chdir(tmp_path)  # examples that write files write them here
+    result = doctest.testmod(
+        importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert result.attempted >= MODULES_WITH_EXAMPLES[module]
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    "module", ["imblearn_deep", "imblearn_deep.classifiers", "imblearn_deep.datasets"]
+)
+def test_import_does_not_load_torchvision(module):
+    code = f"import sys, {module}; print('torchvision' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
