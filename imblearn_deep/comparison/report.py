@@ -134,6 +134,38 @@ def _params_table(rows: list[dict]) -> str:
     return _table(["Sampler", "Classifier", "Seed", "CV macro-F1 (± over folds)", "Best"], body)
 
 
+def _quality_table(rows: list[dict]) -> str | None:
+    """Label fidelity and Fréchet distance of the synthetic images, or None without any."""
+    measured = [r for r in rows if r["status"] == "ok" and r.get("label_fidelity") is not None]
+    if not measured:
+        return None
+    classes = measured[0]["classes"]
+    body = []
+    for group in _groups(measured).values():
+        per_class = [
+            _fmt(
+                [
+                    r["label_fidelity_per_class"][str(c)]
+                    for r in group
+                    if str(c) in r["label_fidelity_per_class"]
+                ],
+                2,
+            )
+            for c in classes
+        ]
+        body.append(
+            [
+                group[0]["sampler_label"],
+                group[0]["classifier_label"],
+                _fmt([r["label_fidelity"] for r in group]),
+                _fmt([r["frechet_mean"] for r in group if r.get("frechet_mean") is not None], 2),
+                *per_class,
+            ]
+        )
+    header = ["Sampler", "Judge", "Label fidelity", "Class Fréchet (mean)", *map(str, classes)]
+    return _table(header, body)
+
+
 def _cost_table(rows: list[dict]) -> str:
     body = []
     for group in _groups([r for r in rows if r["status"] == "ok"]).values():
@@ -419,6 +451,16 @@ def write_report(output: str | os.PathLike = "results") -> Path:
                 summary_table(ok) + "\n",
                 "### Per-class test recall (mean ± std over seeds)\n",
                 _recall_table(ok) + "\n",
+            ]
+            quality = _quality_table(ok)
+            if quality:
+                parts += [
+                    "### Synthetic images (up to 200 per class from the refitted sampler; "
+                    "judge: the classifier trained with a balanced loss on the real training "
+                    "images only; label fidelity overall, then per class)\n",
+                    quality + "\n",
+                ]
+            parts += [
                 "### Best parameters per seed\n",
                 _params_table(ok) + "\n",
                 "### Cost (sampler fits counted by the pipeline cache; expected: settings × "

@@ -25,7 +25,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -42,6 +44,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from ..metrics import SCORERS
 from .grid import ClassifierSpec, Preset, SamplerSpec, get_preset, n_settings
+from .quality import fit_judge, sample_quality
 
 __all__ = [
     "build_pipeline",
@@ -276,7 +279,9 @@ def _save_images(sampler, X, y, classes, seed: int, path: Path) -> None:
     )
 
 
-def _run_cell(cell: _Cell, data, *, dataset, n_folds, device, n_jobs, cache_root, output, verbose):
+def _run_cell(
+    cell: _Cell, data, *, dataset, n_folds, device, n_jobs, cache_root, output, verbose, judge
+):
     X, y, X_test, y_test = data
     classes = np.unique(y)
     folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=cell.seed)
@@ -332,6 +337,10 @@ def _run_cell(cell: _Cell, data, *, dataset, n_folds, device, n_jobs, cache_root
     }
     sampler = best.named_steps["sampler"]
     row.update(_sampler_record(sampler, fits))
+    if judge is not None and cell.sampler.resamples:
+        start = time.perf_counter()
+        row.update(sample_quality(sampler, judge(), X, y, random_state=cell.seed))
+        row["quality_seconds"] = time.perf_counter() - start
     if hasattr(sampler, "generate"):
         relative = Path(ARTIFACTS_DIR, cell.slug(dataset) + ".npz")
         _save_images(sampler, X, y, classes, cell.seed, Path(output, relative))
@@ -359,7 +368,15 @@ _CSV_FIRST = (
     "test_g_mean",
     "test_accuracy",
 )
-_CSV_LEFT_OUT = ("history", "confusion_matrix", "recall", "classes", "test_class_counts")
+_CSV_LEFT_OUT = (
+    "history",
+    "confusion_matrix",
+    "recall",
+    "classes",
+    "test_class_counts",
+    "label_fidelity_per_class",
+    "frechet_per_class",
+)
 
 
 def _csv_row(row: dict) -> dict:
@@ -480,6 +497,7 @@ def run_comparison(
     device: str = "auto",
     threads: int | None = None,
     on_error: str = "record",
+    quality: bool = True,
     verbose: int = 0,
 ) -> list[dict]:
     """Compare samplers by cross-validated grid search and a held-out test set.
@@ -536,6 +554,11 @@ def run_comparison(
     on_error : {"record", "raise"}, default="record"
         ``"record"`` writes a failed cell (e.g. ADASYN on well-separated classes) as a
         row with ``status="failed"`` and its error, and goes on; ``"raise"`` stops.
+    quality : bool, default=True
+        Measure each resampling cell's synthetic images (up to 200 per class) with a
+        judge trained on the real training images only, once per seed and classifier
+        (see :mod:`imblearn_deep.comparison.quality`): ``label_fidelity`` and
+        ``frechet_mean`` / ``frechet_per_class`` in the rows. Never used for selection.
     verbose : int, default=0
         1 prints one line per cell; 2 adds GridSearchCV's progress.
 
@@ -586,6 +609,17 @@ def run_comparison(
         for sampler in sampler_specs
     ]
     done = []
+    judges: dict[tuple[str, int], Any] = {}
+
+    def judge_of(cell: _Cell):
+        # Built on first use, so a resumed run trains only the judges it needs.
+        key = (cell.classifier.name, cell.seed)
+        if key not in judges:
+            judges[key] = fit_judge(
+                cell.classifier, X_train, y_train, random_state=cell.seed, device=device
+            )
+        return judges[key]
+
     threads = preset.torch_threads if threads is None else threads
     with (
         parallel_backend(backend, scheduler),
@@ -634,6 +668,7 @@ def run_comparison(
                         cache_root=cache_root,
                         output=output,
                         verbose=verbose,
+                        judge=partial(judge_of, cell) if quality else None,
                     ),
                     status="ok",
                 )

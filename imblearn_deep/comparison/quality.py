@@ -1,0 +1,180 @@
+"""Quality of each cell's synthetic images, judged by a classifier trained on real images.
+
+For every cell that resamples, the comparison takes up to :data:`QUALITY_PER_CLASS`
+synthetic images per class from the refitted sampler and measures them with
+:mod:`imblearn_deep.metrics`: label fidelity (the share a real-data classifier assigns
+to their class) and the per-class Fréchet distance between real and synthetic images in
+that classifier's penultimate-layer features (FID's method with a domain network).
+
+The judge is the cell's classifier (its first grid values), trained with a balanced
+loss on the real training images only, once per seed and classifier; the test set is
+never used.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from sklearn.base import clone
+
+from ..metrics import class_frechet_distances, label_fidelity
+from .grid import ClassifierSpec
+
+__all__ = ["QUALITY_PER_CLASS", "fit_judge", "sample_quality", "synthetic_samples"]
+
+# Synthetic images per class that the quality measures look at: enough for a stable
+# share and a 64-feature covariance, few enough to cost seconds.
+QUALITY_PER_CLASS = 200
+
+
+def fit_judge(classifier: ClassifierSpec, X, y, *, random_state: int, device: str = "auto"):
+    """A classifier trained on the real images ``X, y`` to judge synthetic ones.
+
+    It is ``classifier`` with the first value of each grid parameter and, when the
+    estimator takes it, ``class_weight="balanced"``, so that the rare classes, the
+    ones over-sampled, are not judged by a model that seldom predicts them.
+
+    Parameters
+    ----------
+    classifier : ClassifierSpec
+        The classifier candidate.
+    X, y : array-like
+        Real training images and labels.
+    random_state : int
+        Seed of the judge.
+    device : str, default="auto"
+        Torch device.
+
+    Returns
+    -------
+    estimator
+        The fitted judge.
+
+    Examples
+    --------
+    >>> from imblearn_deep.comparison import get_preset
+    >>> from imblearn_deep.datasets import load_imbalanced
+    >>> X, y, _, _ = load_imbalanced("digits")
+    >>> spec = get_preset("fast").classifier("small_cnn")
+    >>> judge = fit_judge(spec, X, y, random_state=0, device="cpu")
+    >>> judge.class_weight, judge.lr
+    ('balanced', 0.001)
+    """
+    judge = classifier.build(random_state=random_state, device=device, classes=np.unique(y))
+    params = {name: list(values)[0] for name, values in classifier.grid.items()}
+    if "class_weight" in judge.get_params():
+        params["class_weight"] = "balanced"
+    return judge.set_params(**params).fit(X, y)
+
+
+def _first_per_class(y: np.ndarray, per_class: int) -> np.ndarray:
+    return np.concatenate([np.flatnonzero(y == label)[:per_class] for label in np.unique(y)])
+
+
+def synthetic_samples(
+    sampler, X, y, *, random_state: int, per_class: int = QUALITY_PER_CLASS
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Up to ``per_class`` synthetic images per class from a sampler fitted on ``X, y``.
+
+    A sampler with ``generate`` (the deep samplers) draws new images from its fitted
+    generator, as many per class as it added (capped at ``per_class``). Any other
+    sampler is refitted, a clone with the same parameters, which gives the same
+    samples for a seeded sampler, and the rows it appended after the originals are
+    taken, the first ``per_class`` of each class.
+
+    Parameters
+    ----------
+    sampler : fitted sampler
+        The ``"sampler"`` step of a refitted pipeline.
+    X, y : ndarray
+        The real training images and labels it was fitted on.
+    random_state : int
+        Seed of the generated images.
+    per_class : int, default=200
+        Most synthetic images per class.
+
+    Returns
+    -------
+    (X_synthetic, y_synthetic) or None
+        ``None`` when the sampler adds nothing, or when its output does not start with
+        the original rows (then the synthetic ones cannot be told apart).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imblearn.over_sampling import RandomOverSampler
+    >>> X = np.arange(12.0).reshape(6, 2)
+    >>> y = np.array([0, 0, 0, 0, 1, 1])
+    >>> sampler = RandomOverSampler(random_state=0).fit(X, y)
+    >>> X_syn, y_syn = synthetic_samples(sampler, X, y, random_state=0)
+    >>> y_syn.tolist()
+    [1, 1]
+    """
+    if hasattr(sampler, "generate"):
+        counts = {label: min(int(n), per_class) for label, n in sampler.sampling_strategy_.items()}
+        labels = [label for label, n in counts.items() if n > 0]
+        if not labels:
+            return None
+        X_syn = np.concatenate(
+            [sampler.generate(counts[c], c, random_state=random_state) for c in labels]
+        )
+        y_syn = np.repeat(np.asarray(labels), [counts[c] for c in labels])
+        return X_syn, y_syn
+    X_res, y_res = clone(sampler).fit_resample(X, y)
+    X_res, y_res = np.asarray(X_res), np.asarray(y_res)
+    n = len(X)
+    # imblearn's over-samplers return the original rows first, then the new ones.
+    if len(y_res) <= n or not np.array_equal(X_res[:n].reshape(n, -1), np.reshape(X, (n, -1))):
+        return None
+    X_new, y_new = X_res[n:], y_res[n:]
+    keep = _first_per_class(y_new, per_class)
+    return X_new[keep], y_new[keep]
+
+
+def sample_quality(sampler, judge, X, y, *, random_state: int) -> dict:
+    """Label fidelity and per-class Fréchet distances of a sampler's synthetic images.
+
+    Parameters
+    ----------
+    sampler : fitted sampler
+        The ``"sampler"`` step of a refitted pipeline (``"passthrough"``: no quality).
+    judge : fitted CNNClassifier
+        A classifier trained on real images only (:func:`fit_judge`).
+    X, y : ndarray
+        The real training images and labels the sampler was fitted on.
+    random_state : int
+        Seed of the generated images.
+
+    Returns
+    -------
+    dict
+        Empty when there are no synthetic images; otherwise ``label_fidelity`` (overall),
+        ``label_fidelity_per_class``, ``frechet_per_class``, ``frechet_mean`` (mean over
+        the classes with a finite distance) and ``quality_samples``.
+
+    Examples
+    --------
+    >>> sample_quality("passthrough", None, None, None, random_state=0)
+    {}
+    """
+    if isinstance(sampler, str):
+        return {}
+    synthetic = synthetic_samples(sampler, X, y, random_state=random_state)
+    if synthetic is None:
+        return {}
+    X_syn, y_syn = synthetic
+    per_class = label_fidelity(judge, X_syn, y_syn, per_class=True)
+    with warnings.catch_warnings():
+        # A class with a single real or synthetic image gets nan, reported as missing.
+        warnings.simplefilter("ignore", UserWarning)
+        distances = class_frechet_distances(judge, X, y, X_syn, y_syn)
+    finite = [d for d in distances.values() if math.isfinite(d)]
+    return {
+        "label_fidelity": float(label_fidelity(judge, X_syn, y_syn)),
+        "label_fidelity_per_class": {str(k): v for k, v in per_class.items()},
+        "frechet_per_class": {str(k): v for k, v in distances.items()},
+        "frechet_mean": float(np.mean(finite)) if finite else float("nan"),
+        "quality_samples": len(y_syn),
+    }
