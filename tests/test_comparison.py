@@ -33,6 +33,7 @@ from imblearn_deep.comparison import (
 )
 from imblearn_deep.comparison import runner as runner_module
 from imblearn_deep.comparison.cli import main
+from imblearn_deep.comparison.quality import synthetic_samples
 from imblearn_deep.datasets import load_imbalanced
 
 
@@ -151,6 +152,7 @@ def test_no_synthetic_sample_reaches_validation_or_test(digits, tmp_path):
         output=tmp_path,
         device="cpu",
         on_error="raise",
+        quality=False,  # the judge's calls are checked in test_quality_judge_sees_...
     )
     assert [r["status"] for r in rows] == ["ok", "ok"]
     # The spy can tell: the classifier was trained on synthetic images ...
@@ -165,6 +167,91 @@ def test_no_synthetic_sample_reaches_validation_or_test(digits, tmp_path):
             assert rows_ == real_test and len(X) == len(X_test)
             test_calls += 1
     assert test_calls == 2  # once per cell, with the refitted pipeline
+
+
+def test_quality_judge_sees_real_training_images_only(digits, tmp_path):
+    X_train, y_train, X_test, _ = digits
+    real_train, real_test = row_set(X_train), row_set(X_test)
+    rows = run_comparison(
+        *digits,
+        samplers=["none", get_preset("fast").sampler("smote"), TINY_DEEPSMOTE],
+        classifiers=[SPY],
+        seeds=[0],
+        cv=2,
+        output=tmp_path,
+        device="cpu",
+        on_error="raise",
+    )
+    judge_fits = [X for X in SEEN["fit"] if row_set(X) == real_train and len(X) == len(X_train)]
+    assert len(judge_fits) >= 1  # the judge: every real training image, nothing else
+    assert all(not (row_set(X) & real_test) for X in SEEN["fit"])
+    none, smote, deepsmote = rows
+    assert "label_fidelity" not in none  # nothing synthetic to judge
+    for row in (smote, deepsmote):
+        assert 0 <= row["label_fidelity"] <= 1
+        # Up to 200 per class, only for the classes the sampler grew (not the largest).
+        assert row["quality_samples"] == sum(min(140 - n, 200) for n in np.bincount(y_train))
+        assert set(row["label_fidelity_per_class"]) == set(map(str, range(1, 10)))
+        assert "frechet_mean" not in row  # the spy has no features
+    # A nearest-centroid judge on SMOTE's interpolations of well-separated digits: right.
+    assert smote["label_fidelity"] > 0.9
+    report = write_report(tmp_path).read_text()
+    assert "Label fidelity" in report and "| SMOTE | spy |" in report
+
+
+def test_quality_frechet_distance_on_the_judges_features(digits, tmp_path):
+    (row,) = run_comparison(
+        *digits,
+        samplers=["smote"],
+        classifiers=[TINY_CNN],
+        seeds=[0],
+        cv=2,
+        output=tmp_path,
+        device="cpu",
+    )
+    distances = row["frechet_per_class"]
+    assert set(distances) == set(map(str, range(1, 10)))
+    assert all(d >= 0 and math.isfinite(d) for d in distances.values())
+    assert row["frechet_mean"] == pytest.approx(np.mean(list(distances.values())))
+    assert "| SMOTE | tiny CNN |" in write_report(tmp_path).read_text()
+
+
+class ShuffledOverSampler(RandomOverSampler):
+    """Over-samples like RandomOverSampler, then shuffles: no "originals first"."""
+
+    def _fit_resample(self, X, y):
+        X_res, y_res = super()._fit_resample(X, y)
+        order = np.random.default_rng(0).permutation(len(y_res))
+        return X_res[order], y_res[order]
+
+
+def test_synthetic_samples_needs_the_originals_first(digits):
+    X, y = digits[0].reshape(len(digits[0]), -1), digits[1]
+    X_syn, y_syn = synthetic_samples(RandomOverSampler(random_state=0), X, y, random_state=0)
+    assert np.bincount(y_syn).tolist() == [0] + [min(140 - n, 200) for n in np.bincount(y)[1:]]
+    assert unseen_rows(X_syn, row_set(X)) == 0  # copies of real rows
+    X_syn, y_syn = synthetic_samples(
+        RandomOverSampler(random_state=0), X, y, random_state=0, per_class=3
+    )
+    assert np.bincount(y_syn, minlength=10).tolist() == [0] + [3] * 9
+    assert synthetic_samples(ShuffledOverSampler(random_state=0), X, y, random_state=0) is None
+
+
+def test_fast_preset_schedule_follows_the_dataset():
+    digits, fmnist = get_preset("fast"), get_preset("fast", "fashion_mnist")
+    assert (digits.cv, fmnist.cv) == (3, 2)
+    assert digits.sampler("deepsmote").params["epochs"] == 30
+    assert fmnist.sampler("deepsmote").params["epochs"] == 10
+    assert fmnist.classifier("small_cnn").grid == {"lr": [1e-3]}
+    with pytest.raises(ValueError, match="Unknown dataset 'svhn'"):
+        get_preset("fast", "svhn")
+
+
+def test_quality_can_be_turned_off(digits, tmp_path):
+    args = ["compare", "--samplers", "ros", "--seeds", "0", "--cv", "2", "--device", "cpu"]
+    assert main([*args, "--no-quality", "--output", str(tmp_path), "-q"]) == 0
+    assert "label_fidelity" not in read_results(tmp_path)[0]
+    assert "Label fidelity" not in (tmp_path / "report.md").read_text()
 
 
 def test_leak_check_catches_resampling_before_cv(digits):

@@ -26,6 +26,9 @@ MODULES_WITH_EXAMPLES = {
     "imblearn_deep.comparison.adapters": 1,
     "imblearn_deep.comparison.grid": 1,
     "imblearn_deep.comparison.runner": 1,
+    "imblearn_deep.comparison.quality": 3,
+    "imblearn_deep.comparison.report": 3,
+    "imblearn_deep.comparison.cli": 1,
 }
 
 

@@ -162,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write each sampler's balanced training set as DIR/<sampler>/<class>/*.png",
     )
     compare.add_argument(
+        "--no-quality",
+        dest="quality",
+        action="store_false",
+        help="skip the label fidelity and Fréchet distance of the synthetic images",
+    )
+    compare.add_argument(
         "-v",
         "--verbose",
         action="count",
@@ -268,6 +274,7 @@ def _compare(parser, args) -> int:
         scheduler=args.scheduler,
         device=args.device,
         threads=args.threads,
+        quality=args.quality,
         verbose=verbose,
     )
     report = write_report(args.output)

@@ -151,8 +151,9 @@ def sample_quality(sampler, judge, X, y, *, random_state: int) -> dict:
     -------
     dict
         Empty when there are no synthetic images; otherwise ``label_fidelity`` (overall),
-        ``label_fidelity_per_class``, ``frechet_per_class``, ``frechet_mean`` (mean over
-        the classes with a finite distance) and ``quality_samples``.
+        ``label_fidelity_per_class`` and ``quality_samples``, and, when the judge gives
+        features (a CNNClassifier or a transformer), ``frechet_per_class`` and
+        ``frechet_mean`` (mean over the classes with a finite distance).
 
     Examples
     --------
@@ -166,15 +167,18 @@ def sample_quality(sampler, judge, X, y, *, random_state: int) -> dict:
         return {}
     X_syn, y_syn = synthetic
     per_class = label_fidelity(judge, X_syn, y_syn, per_class=True)
+    quality = {
+        "label_fidelity": float(label_fidelity(judge, X_syn, y_syn)),
+        "label_fidelity_per_class": {str(k): v for k, v in per_class.items()},
+        "quality_samples": len(y_syn),
+    }
+    if not (hasattr(judge, "module_") or hasattr(judge, "transform")):
+        return quality  # a judge without features: no Fréchet distance
     with warnings.catch_warnings():
         # A class with a single real or synthetic image gets nan, reported as missing.
         warnings.simplefilter("ignore", UserWarning)
         distances = class_frechet_distances(judge, X, y, X_syn, y_syn)
     finite = [d for d in distances.values() if math.isfinite(d)]
-    return {
-        "label_fidelity": float(label_fidelity(judge, X_syn, y_syn)),
-        "label_fidelity_per_class": {str(k): v for k, v in per_class.items()},
-        "frechet_per_class": {str(k): v for k, v in distances.items()},
-        "frechet_mean": float(np.mean(finite)) if finite else float("nan"),
-        "quality_samples": len(y_syn),
-    }
+    quality["frechet_per_class"] = {str(k): v for k, v in distances.items()}
+    quality["frechet_mean"] = float(np.mean(finite)) if finite else float("nan")
+    return quality
