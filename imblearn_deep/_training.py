@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}
+PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -65,6 +65,35 @@ def autocast(device: torch.device, precision: str):
     """Autocast context for ``precision`` (``"float32"`` disables it)."""
     dtype = PRECISIONS[precision]
     return torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
+
+
+class OptimizerStep:
+    """Backward pass and optimiser step, with loss scaling under ``"float16"``.
+
+    float16's narrow range lets small gradients underflow to zero, so a
+    :class:`torch.amp.GradScaler` multiplies the loss before the backward pass and
+    skips the steps whose gradients overflowed (halving its scale). float32 and
+    bfloat16 need no scaling: then this is a plain ``backward()`` and ``step()``.
+
+    Examples
+    --------
+    >>> net = torch.nn.Linear(2, 1)
+    >>> step = OptimizerStep(torch.optim.SGD(net.parameters(), lr=0.1), torch.device("cpu"),
+    ...                      "float16")
+    >>> step(net(torch.ones(1, 2)).sum())
+    >>> step.scaler.is_enabled()
+    True
+    """
+
+    def __init__(self, optimizer: torch.optim.Optimizer, device: torch.device, precision: str):
+        self.optimizer = optimizer
+        self.scaler = torch.amp.GradScaler(device.type, enabled=precision == "float16")
+
+    def __call__(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
 
 
 def minibatches(

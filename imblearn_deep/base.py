@@ -181,9 +181,11 @@ SHARED_PARAMETER_DOCS = {
         input without ``image_shape`` is modelled as tabular data with fully-connected
         networks. Channel-last ``(n, H, W, C)`` arrays are rejected with the transpose
         to apply.""",
-    "precision": """precision : {"float32", "bfloat16"}, default="float32"
+    "precision": """precision : {"float32", "bfloat16", "float16"}, default="float32"
         Arithmetic of training and generation. ``"bfloat16"`` runs the networks under
-        autocast (faster on CPUs with AMX and on recent GPUs); losses stay float32.""",
+        autocast (faster on CPUs with bfloat16 instructions; on GPUs since Ampere);
+        ``"float16"`` too, with loss scaling (``torch.amp.GradScaler``), for GPUs
+        without bfloat16 (slow on most CPUs). Losses stay float32.""",
     "device": """device : str or torch.device, default="auto"
         Where the networks train: ``"auto"`` takes CUDA when available, else the CPU.
         Fitted networks are kept on the CPU, so a fitted sampler pickles and loads on

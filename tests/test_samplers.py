@@ -252,3 +252,41 @@ def test_bad_targets_and_shapes(sampler_name):
         make_tiny(sampler_name).fit_resample(X, np.linspace(0, 1, len(y)))
     with pytest.raises(ValueError, match="device"):
         make_tiny(sampler_name, device="tpu").fit_resample(X, y)
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_reduced_precision_trains_like_float32(sampler_name, precision):
+    X, y = imbalanced_images(counts=(40, 20, 10))
+    params = MORE_EPOCHS[sampler_name]
+    reference = make_tiny(sampler_name, **params)
+    reference.fit_resample(X, y)
+    reduced = make_tiny(sampler_name, precision=precision, **params)
+    X_res, y_res = reduced.fit_resample(X, y)
+    assert_resampled(X, y, X_res, y_res, Counter({0: 40, 1: 40, 2: 40}))
+    for ours, theirs in zip(reduced.history_, reference.history_, strict=True):
+        assert all(np.isfinite(v) for v in ours.values() if isinstance(v, float))
+        if "reconstruction" in ours:  # the autoencoder stage of both samplers
+            assert ours["reconstruction"] == pytest.approx(theirs["reconstruction"], rel=0.05)
+    # Autocast leaves the weights in float32.
+    assert all(p.dtype == torch.float32 for p in reduced.encoder_.parameters())
+
+
+def test_float16_steps_go_through_a_loss_scaler():
+    from imblearn_deep._training import OptimizerStep
+
+    def step_with_infinite_gradient(precision):
+        net = torch.nn.Linear(2, 1)
+        before = net.weight.detach().clone()
+        step = OptimizerStep(
+            torch.optim.SGD(net.parameters(), lr=0.1), torch.device("cpu"), precision
+        )
+        step(net(torch.ones(1, 2)).sum() * float("inf"))
+        return before, net.weight.detach(), step.scaler
+
+    # float16: the scaler finds the overflow, skips the step and lowers its scale.
+    before, after, scaler = step_with_infinite_gradient("float16")
+    torch.testing.assert_close(after, before)
+    assert scaler.get_scale() < 2.0**16
+    # float32: no scaler, the update goes through (and here poisons the weights).
+    before, after, scaler = step_with_infinite_gradient("float32")
+    assert not scaler.is_enabled() and not torch.isfinite(after).all()

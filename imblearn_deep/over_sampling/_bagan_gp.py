@@ -15,6 +15,7 @@ from torch.nn.functional import binary_cross_entropy_with_logits, interpolate, l
 
 from .._training import (
     LossMeter,
+    OptimizerStep,
     PrintProgress,
     StopOnNonFinite,
     autocast,
@@ -247,12 +248,13 @@ class BAGANGP(BaseDeepOverSampler):
         for network in (self.encoder_, self.generator_, self.discriminator_):
             network.cpu().eval()
 
-    def _adam(self, module: torch.nn.Module) -> torch.optim.Adam:
-        return torch.optim.Adam(module.parameters(), lr=self.learning_rate, betas=ADAM_BETAS)
+    def _adam(self, module: torch.nn.Module, device: torch.device) -> OptimizerStep:
+        adam = torch.optim.Adam(module.parameters(), lr=self.learning_rate, betas=ADAM_BETAS)
+        return OptimizerStep(adam, device, self.precision)
 
     def _train_autoencoder(self, X, y, generator, device, callbacks) -> None:
         autoencoder = SupervisedAutoencoder(self.encoder_, self.generator_)
-        optimizer = self._adam(autoencoder)
+        optimizer_step = self._adam(autoencoder, device)
 
         def train_one_epoch():
             meter = LossMeter()
@@ -260,9 +262,7 @@ class BAGANGP(BaseDeepOverSampler):
             for idx in minibatches(len(X), self.batch_size, generator, device):
                 with autocast(device, self.precision):
                     loss = l1_loss(autoencoder(X[idx], y[idx]).float(), X[idx])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
+                optimizer_step(loss)
                 meter.add(len(idx), reconstruction=loss)
             return meter.means()
 
@@ -276,7 +276,10 @@ class BAGANGP(BaseDeepOverSampler):
 
     def _train_gan(self, X, y, generator, device, callbacks) -> None:
         G, D = self.generator_, self.discriminator_
-        optimizer_g, optimizer_d = self._adam(G), self._adam(D)
+        step_g, step_d = self._adam(G, device), self._adam(D, device)
+        # The penalty's gradient of D's output in float16 overflows before the loss
+        # scaler could act on it: under float16 it runs in float32.
+        penalty_precision = "float32" if self.precision == "float16" else self.precision
         n_classes = len(self.classes_)
 
         def noise_and_labels(n):
@@ -304,17 +307,14 @@ class BAGANGP(BaseDeepOverSampler):
                             + _bce(fake_logits, 0.0)
                             + _bce(D(real, wrong_labels), 0.0)
                         )
+                    with autocast(device, penalty_precision):
                         penalty = self._gradient_penalty(real, fake.float(), labels, generator)
-                        d_loss = d_cost + self.gp_weight * penalty
-                    optimizer_d.zero_grad(set_to_none=True)
-                    d_loss.backward()
-                    optimizer_d.step()
+                    d_loss = d_cost + self.gp_weight * penalty
+                    step_d(d_loss)
                 z, fake_labels = noise_and_labels(len(idx))
                 with autocast(device, self.precision):
                     g_loss = _bce(D(G(z, fake_labels), fake_labels), 1.0)
-                optimizer_g.zero_grad(set_to_none=True)
-                g_loss.backward()
-                optimizer_g.step()
+                step_g(g_loss)
                 meter.add(
                     len(idx),
                     d_loss=d_loss,

@@ -16,6 +16,7 @@ from torch.nn.functional import mse_loss
 from .._training import (
     KeepBest,
     LossMeter,
+    OptimizerStep,
     PrintProgress,
     StopOnNonFinite,
     autocast,
@@ -182,8 +183,12 @@ class DeepSMOTE(BaseDeepOverSampler):
         networks = [self.encoder_, self.decoder_]
         # The reference steps two Adams with equal settings; Adam is per-parameter, so one
         # optimiser over both networks is the same update.
-        optimizer = torch.optim.Adam(
-            [p for net in networks for p in net.parameters()], lr=self.learning_rate
+        optimizer_step = OptimizerStep(
+            torch.optim.Adam(
+                [p for net in networks for p in net.parameters()], lr=self.learning_rate
+            ),
+            device,
+            self.precision,
         )
         X = X.to(device)
         members = [
@@ -216,9 +221,7 @@ class DeepSMOTE(BaseDeepOverSampler):
                         else torch.zeros((), device=device)
                     )
                     loss = reconstruction + self.penalty_weight * penalty
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
+                optimizer_step(loss)
                 meter.add(len(idx), reconstruction=reconstruction, penalty=penalty, loss=loss)
             return meter.means()
 
