@@ -96,6 +96,25 @@ class OptimizerStep:
         self.scaler.update()
 
 
+def to_device(value, device: torch.device):
+    """A network or tensor on ``device``, its 4-D weights and images in channels_last.
+
+    channels_last made the samplers' convolutional training steps 15-19 % faster in
+    two of four cases measured on a 2-core CPU and never slower
+    (``benchmarks/bench_memory_format.py``); it is also the layout GPU tensor cores
+    prefer. It leaves Linear layers and 2-D tensors as they are.
+
+    Examples
+    --------
+    >>> x = to_device(torch.zeros(2, 3, 4, 4), torch.device("cpu"))
+    >>> x.is_contiguous(memory_format=torch.channels_last)
+    True
+    """
+    if isinstance(value, torch.Tensor) and value.ndim != 4:
+        return value.to(device)
+    return value.to(device, memory_format=torch.channels_last)
+
+
 def minibatches(
     n_samples: int, batch_size: int, generator: torch.Generator, device: torch.device
 ) -> list[torch.Tensor]:
@@ -248,7 +267,7 @@ def modules_on(modules: Sequence[torch.nn.Module], device: torch.device) -> Iter
     Fitted networks live on the CPU so a fitted sampler pickles and loads anywhere.
     """
     for module in modules:
-        module.to(device).eval()
+        to_device(module, device).eval()
     try:
         yield
     finally:

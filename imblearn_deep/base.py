@@ -31,6 +31,7 @@ from ._training import (
     modules_on,
     resolve_device,
     seeded,
+    to_device,
 )
 
 # Synthetic samples are decoded in chunks of this many to bound memory.
@@ -127,7 +128,10 @@ class BaseDeepOverSampler(BaseOverSampler):
         chunks = zip(*(tensor.split(GENERATION_BATCH) for tensor in inputs), strict=True)
         with modules_on(modules, device), torch.no_grad(), autocast(device, self.precision):
             outputs = np.concatenate(
-                [forward(*(t.to(device) for t in chunk)).float().cpu().numpy() for chunk in chunks]
+                [
+                    forward(*(to_device(t, device) for t in chunk)).float().cpu().numpy()
+                    for chunk in chunks
+                ]
             )
         if not np.isfinite(outputs).all():
             # Weights can turn NaN in the last update, after the last loss was recorded.

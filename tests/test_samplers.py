@@ -74,6 +74,15 @@ def test_networks_are_convolutional_for_images(sampler_name):
     assert sampler.n_features_in_ == 64
 
 
+def test_convolutions_train_in_channels_last(sampler_name):
+    X, y = imbalanced_images(shape=(3, 8, 8))
+    sampler = make_tiny(sampler_name)
+    X_res, _ = sampler.fit_resample(X, y)
+    convs = [m.weight for m in sampler.encoder_.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert convs and all(w.is_contiguous(memory_format=torch.channels_last) for w in convs)
+    assert X_res.flags.c_contiguous  # the output is an ordinary array
+
+
 def test_tabular_input_warns_when_it_looks_like_images(sampler_name):
     X, y = imbalanced_images(shape=(1, 8, 8))
     with pytest.warns(UserWarning, match=r"image_shape=\(C, H, W\)"):

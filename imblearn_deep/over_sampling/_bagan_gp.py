@@ -22,6 +22,7 @@ from .._training import (
     device_generator,
     minibatches,
     run_epochs,
+    to_device,
 )
 from ..base import SHARED_PARAMETER_DOCS, BaseDeepOverSampler
 from ..nets.bagan import (
@@ -222,18 +223,23 @@ class BAGANGP(BaseDeepOverSampler):
     def _fit_networks(self, X: torch.Tensor, y: np.ndarray, device: torch.device) -> None:
         shape = self._network_shape()
         n_classes = len(self.classes_)
-        X = X.to(device)
+        X = to_device(X, device)
         if X.ndim == 4:
             X = _resize(X, shape[1:])
         y = torch.from_numpy(y).to(device)
-        self.encoder_ = build_encoder(shape, self.latent_dim, self.hidden_channels).to(device)
-        self.generator_ = ConditionalGenerator(
-            build_decoder(shape, self.latent_dim, self.hidden_channels),
-            n_classes,
-            self.latent_dim,
-        ).to(device)
-        self.discriminator_ = ConditionalDiscriminator(shape, n_classes, self.hidden_channels).to(
-            device
+        self.encoder_ = to_device(
+            build_encoder(shape, self.latent_dim, self.hidden_channels), device
+        )
+        self.generator_ = to_device(
+            ConditionalGenerator(
+                build_decoder(shape, self.latent_dim, self.hidden_channels),
+                n_classes,
+                self.latent_dim,
+            ),
+            device,
+        )
+        self.discriminator_ = to_device(
+            ConditionalDiscriminator(shape, n_classes, self.hidden_channels), device
         )
         generator = device_generator(device)
         name = type(self).__name__

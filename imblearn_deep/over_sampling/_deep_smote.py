@@ -23,6 +23,7 @@ from .._training import (
     device_generator,
     minibatches,
     run_epochs,
+    to_device,
 )
 from ..base import SHARED_PARAMETER_DOCS, BaseDeepOverSampler
 from ..nets.deep_smote import build_decoder, build_encoder
@@ -178,8 +179,8 @@ class DeepSMOTE(BaseDeepOverSampler):
     def _fit_networks(self, X: torch.Tensor, y: np.ndarray, device: torch.device) -> None:
         shape = self.image_layout_.net_shape
         latent_dim = self.latent_dim or (600 if len(shape) == 3 and shape[0] == 3 else 300)
-        self.encoder_ = build_encoder(shape, latent_dim, self.hidden_channels).to(device)
-        self.decoder_ = build_decoder(shape, latent_dim, self.hidden_channels).to(device)
+        self.encoder_ = to_device(build_encoder(shape, latent_dim, self.hidden_channels), device)
+        self.decoder_ = to_device(build_decoder(shape, latent_dim, self.hidden_channels), device)
         networks = [self.encoder_, self.decoder_]
         # The reference steps two Adams with equal settings; Adam is per-parameter, so one
         # optimiser over both networks is the same update.
@@ -190,7 +191,7 @@ class DeepSMOTE(BaseDeepOverSampler):
             device,
             self.precision,
         )
-        X = X.to(device)
+        X = to_device(X, device)
         members = [
             torch.from_numpy(np.flatnonzero(y == c)).to(device) for c in range(len(self.classes_))
         ]
