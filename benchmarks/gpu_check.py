@@ -4,8 +4,9 @@ Trains DeepSMOTE (the paper's 28×28 networks) and BAGAN-GP (the reference's 64�
 schedule) on Fashion-MNIST made imbalanced with the seed's counts (9,000 images), each
 within a time budget: the epochs that fit are run and the full schedule's time is
 extrapolated from the measured epochs (the output says which). Also checks bfloat16
-autocast, a GPU→CPU pickle round trip, and the label fidelity of the synthetic images
-(a small CNN trained on all 60,000 real training images judges them). Writes
+and float16 (loss-scaled) autocast, a GPU→CPU pickle round trip, and the label
+fidelity of the synthetic images (a small CNN trained on all 60,000 real training
+images judges them). Writes
 ``gpu_check.json`` to ``--output``.
 
     python benchmarks/gpu_check.py --data-root DIR --output DIR
@@ -140,9 +141,9 @@ def main(argv=None) -> None:
         save()
         log(name, report[name])
 
-    # Mixed precision: same short training in float32 and bfloat16.
+    # Mixed precision: same short training in float32, bfloat16 and float16.
     precision = {}
-    for name in () if args.skip_precision else ("float32", "bfloat16"):
+    for name in () if args.skip_precision else ("float32", "bfloat16", "float16"):
         sampler = make_deepsmote(3, name)
         sampler.fit_resample(X, y)
         precision[name] = {
