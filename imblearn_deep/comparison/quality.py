@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from ..metrics import class_frechet_distances, label_fidelity
+from ..metrics import _as_extractor, class_frechet_distances, label_fidelity
 from .grid import ClassifierSpec
 
 __all__ = ["QUALITY_PER_CLASS", "fit_judge", "sample_quality", "synthetic_samples"]
@@ -152,7 +152,8 @@ def sample_quality(sampler, judge, X, y, *, random_state: int) -> dict:
     dict
         Empty when there are no synthetic images; otherwise ``label_fidelity`` (overall),
         ``label_fidelity_per_class`` and ``quality_samples``, and, when the judge gives
-        features (a CNNClassifier or a transformer), ``frechet_per_class`` and
+        features (what :func:`~imblearn_deep.metrics.class_frechet_distances` accepts as
+        a feature extractor: a CNNClassifier or a transformer), ``frechet_per_class`` and
         ``frechet_mean`` (mean over the classes with a finite distance).
 
     Examples
@@ -167,17 +168,21 @@ def sample_quality(sampler, judge, X, y, *, random_state: int) -> dict:
         return {}
     X_syn, y_syn = synthetic
     per_class = label_fidelity(judge, X_syn, y_syn, per_class=True)
+    class_sizes = [np.count_nonzero(y_syn == label) for label in per_class]
     quality = {
-        "label_fidelity": float(label_fidelity(judge, X_syn, y_syn)),
+        # The overall share from the per-class ones: the judge predicts once.
+        "label_fidelity": float(np.average(list(per_class.values()), weights=class_sizes)),
         "label_fidelity_per_class": {str(k): v for k, v in per_class.items()},
         "quality_samples": len(y_syn),
     }
-    if not (hasattr(judge, "module_") or hasattr(judge, "transform")):
+    try:
+        extract = _as_extractor(judge)
+    except ValueError:
         return quality  # a judge without features: no Fréchet distance
     with warnings.catch_warnings():
         # A class with a single real or synthetic image gets nan, reported as missing.
         warnings.simplefilter("ignore", UserWarning)
-        distances = class_frechet_distances(judge, X, y, X_syn, y_syn)
+        distances = class_frechet_distances(extract, X, y, X_syn, y_syn)
     finite = [d for d in distances.values() if math.isfinite(d)]
     quality["frechet_per_class"] = {str(k): v for k, v in distances.items()}
     quality["frechet_mean"] = float(np.mean(finite)) if finite else float("nan")

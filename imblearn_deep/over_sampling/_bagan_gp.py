@@ -254,13 +254,13 @@ class BAGANGP(BaseDeepOverSampler):
         for network in (self.encoder_, self.generator_, self.discriminator_):
             network.cpu().eval()
 
-    def _adam(self, module: torch.nn.Module, device: torch.device) -> OptimizerStep:
+    def _optimizer_step(self, module: torch.nn.Module, device: torch.device) -> OptimizerStep:
         adam = torch.optim.Adam(module.parameters(), lr=self.learning_rate, betas=ADAM_BETAS)
         return OptimizerStep(adam, device, self.precision)
 
     def _train_autoencoder(self, X, y, generator, device, callbacks) -> None:
         autoencoder = SupervisedAutoencoder(self.encoder_, self.generator_)
-        optimizer_step = self._adam(autoencoder, device)
+        optimizer_step = self._optimizer_step(autoencoder, device)
 
         def train_one_epoch():
             meter = LossMeter()
@@ -282,7 +282,7 @@ class BAGANGP(BaseDeepOverSampler):
 
     def _train_gan(self, X, y, generator, device, callbacks) -> None:
         G, D = self.generator_, self.discriminator_
-        step_g, step_d = self._adam(G, device), self._adam(D, device)
+        step_g, step_d = self._optimizer_step(G, device), self._optimizer_step(D, device)
         # The penalty's gradient of D's output in float16 overflows before the loss
         # scaler could act on it: under float16 it runs in float32.
         penalty_precision = "float32" if self.precision == "float16" else self.precision
