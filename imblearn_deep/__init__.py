@@ -4,9 +4,30 @@ The samplers (:class:`DeepSMOTE`, :class:`BAGANGP`) are imbalanced-learn over-sa
 :class:`CNNClassifier` wraps torchvision CNNs as scikit-learn classifiers with skorch.
 """
 
-from ._training import TrainingDivergedError
-from .classifiers import CNNClassifier
-from .over_sampling import BAGANGP, DeepSMOTE
+import importlib
 
-__all__ = ["BAGANGP", "CNNClassifier", "DeepSMOTE", "TrainingDivergedError"]
 __version__ = "0.1.0"
+
+# Public name -> the module that defines it. Imported on first use (PEP 562), so that
+# ``import imblearn_deep`` and ``imblearn-deep --help`` do not pay for torch.
+# Add a new public name here only.
+_EXPORTS = {
+    "BAGANGP": ".over_sampling",
+    "CNNClassifier": ".classifiers",
+    "DeepSMOTE": ".over_sampling",
+    "TrainingDivergedError": "._training",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -409,7 +409,7 @@ def test_cli_resume_skips_finished_cells(cli_run, monkeypatch, capsys):
     def must_not_run(*args, **kwargs):
         raise AssertionError("a finished cell ran again")
 
-    monkeypatch.setattr(runner_module, "_run_cell", must_not_run)
+    monkeypatch.setattr(runner_module, "run_cell", must_not_run)
     without_export = [a for a in args if a != "-q"]
     i = without_export.index("--export-balanced")
     del without_export[i : i + 2]
@@ -462,7 +462,15 @@ def test_python_m_runs_the_cli():
 def test_report_gives_mean_and_spread_over_seeds(cli_run, tmp_path):
     root, _ = cli_run
     rows = read_results(root / "out")
-    second = [{**r, "seed": 1, "test_f1_macro": r["test_f1_macro"] / 2} for r in rows]
+    second = [
+        {
+            **r,
+            "cell": r["cell"].replace("seed=0", "seed=1"),
+            "seed": 1,
+            "test_f1_macro": r["test_f1_macro"] / 2,
+        }
+        for r in rows
+    ]
     (tmp_path / "results.json").write_text(json.dumps(rows + second))
     shutil.copytree(root / "out" / "artifacts", tmp_path / "artifacts")
     report = write_report(tmp_path).read_text()

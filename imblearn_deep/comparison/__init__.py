@@ -2,26 +2,42 @@
 
 One imblearn ``Pipeline(sampler, classifier)`` per sampler, tuned with ``GridSearchCV``
 on stratified folds of the real training images (macro-F1 refit; balanced accuracy,
-G-mean and accuracy recorded), scored on a held-out test set; report tables and figures.
-The command line is ``imblearn-deep compare``.
+G-mean and accuracy recorded), scored on a held-out test set; every finished cell is
+recorded durably (:class:`ResultsStore`); report tables and figures. The command line is
+``imblearn-deep compare`` (and ``report``, ``merge``).
 """
 
-from .adapters import FlattenSampler
-from .export import export_balanced
-from .grid import ClassifierSpec, Preset, SamplerSpec, get_preset, thesis_mesh
-from .report import write_report
-from .runner import build_pipeline, read_results, run_comparison
+import importlib
 
-__all__ = [
-    "ClassifierSpec",
-    "FlattenSampler",
-    "Preset",
-    "SamplerSpec",
-    "build_pipeline",
-    "export_balanced",
-    "get_preset",
-    "read_results",
-    "run_comparison",
-    "thesis_mesh",
-    "write_report",
-]
+# Public name -> the module that defines it, imported on first use (PEP 562) so that the
+# command line's parser and ``--help`` do not pay for torch. Add a new public name here.
+_EXPORTS = {
+    "ClassifierSpec": ".grid",
+    "FlattenSampler": ".adapters",
+    "Interrupted": ".interrupts",
+    "Preset": ".grid",
+    "ResultsStore": ".store",
+    "SamplerSpec": ".grid",
+    "build_pipeline": ".cell",
+    "export_balanced": ".export",
+    "get_preset": ".grid",
+    "merge_results": ".store",
+    "read_results": ".store",
+    "run_comparison": ".runner",
+    "thesis_mesh": ".grid",
+    "write_report": ".report",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -1,7 +1,11 @@
-"""``imblearn-deep compare``: the comparison from the command line.
+"""``imblearn-deep``: the comparison from the command line (``compare``, ``report``,
+``merge``).
 
 Exit codes: 0 success, 1 a run-time error (missing data files, every cell failed),
-2 a bad option (argparse's convention), 130 interrupted (rerun to resume).
+2 a bad option (argparse's convention), 130 interrupted by SIGINT (Ctrl-C), 143 stopped by
+SIGTERM; after 130 or 143, rerun the same command to resume: nothing unfinished was
+recorded. The parser imports nothing heavy, so ``--help`` and ``--version`` are quick;
+torch is imported when a command runs.
 """
 
 from __future__ import annotations
@@ -12,11 +16,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..datasets import PROFILES, load_imbalanced
-from .export import export_balanced
-from .grid import PRESET_NAMES, get_preset
-from .report import summary_table, write_report
-from .runner import build_pipeline, read_results, run_comparison, torch_threads
+from .. import __version__
+from ..datasets import PROFILES
+from .grid import PRESET_NAMES
+from .interrupts import Interrupted, stop_on_signals
 
 __all__ = ["build_parser", "main"]
 
@@ -63,7 +66,7 @@ def _n_jobs(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``imblearn-deep`` argument parser (subcommands ``compare`` and ``report``).
+    """The ``imblearn-deep`` argument parser (subcommands ``compare``, ``report``, ``merge``).
 
     Examples
     --------
@@ -74,10 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imblearn-deep",
         description="Deep over-sampling of imbalanced images for imbalanced-learn.",
+        # "--sampler smote" must be an error, not a silent "--samplers smote".
+        allow_abbrev=False,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compare = commands.add_parser(
         "compare",
+        allow_abbrev=False,
         help="compare samplers with leak-free cross-validation and a held-out test set",
         description=(
             "One imblearn Pipeline(sampler, classifier) per sampler, tuned by GridSearchCV "
@@ -180,15 +187,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Option errors found after parsing are reported with the subcommand's usage.
     compare.set_defaults(command_parser=compare)
-    report = commands.add_parser("report", help="rewrite report.md and figures from results")
+    report = commands.add_parser(
+        "report", help="rewrite report.md and figures from results", allow_abbrev=False
+    )
     report.add_argument(
         "--output", default="results", metavar="DIR", help="output folder (default: results)"
     )
+    merge = commands.add_parser(
+        "merge",
+        help="merge results folders (e.g. runs split by --samplers) into one, with its report",
+        description=(
+            "Copy the finished cells of every SOURCE folder into --output and write its "
+            "report. A cell found in several folders must come from the same configuration."
+        ),
+        allow_abbrev=False,
+    )
+    merge.add_argument("sources", nargs="+", metavar="SOURCE", help="results folders")
+    merge.add_argument("--output", required=True, metavar="DIR", help="the merged folder")
     return parser
 
 
 def _check_choices(parser, args) -> None:
     """Errors argparse cannot see: names of the preset's candidates, option pairs."""
+    from .grid import get_preset
+
     preset = get_preset(args.preset, args.dataset)
     for option, requested, available in (
         ("--samplers", args.samplers, preset.samplers),
@@ -220,6 +242,9 @@ def _check_choices(parser, args) -> None:
 
 def _export(args, preset, data, rows, log) -> None:
     """Each sampler's balanced training set, with the best setting of its first cell."""
+    from .cell import build_pipeline
+    from .export import export_balanced
+
     X_train, y_train = data[0], data[1]
     root = Path(args.export_balanced)
     for sampler_name in dict.fromkeys(r["sampler"] for r in rows):
@@ -242,6 +267,12 @@ def _export(args, preset, data, rows, log) -> None:
 
 
 def _compare(parser, args) -> int:
+    from ..datasets import load_imbalanced
+    from .environment import torch_threads
+    from .grid import get_preset
+    from .report import summary_table, write_report
+    from .runner import run_comparison
+
     _check_choices(parser, args)
     verbose = 0 if args.quiet else 1 + args.verbose
 
@@ -305,13 +336,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "report":
-            if not read_results(args.output):
-                print(f"imblearn-deep report: no results in {args.output}", file=sys.stderr)
-                return 1
-            print(write_report(args.output))
-            return 0
-        return _compare(args.command_parser, args)
+        with stop_on_signals():
+            return _COMMANDS[args.command](args)
+    except Interrupted as stop:
+        print(f"\n{stop}; rerun the same command to resume.", file=sys.stderr)
+        return stop.exit_code
     except KeyboardInterrupt:
         print("\ninterrupted; rerun the same command to resume.", file=sys.stderr)
         return 130
@@ -324,3 +353,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _report(args) -> int:
+    from .report import write_report
+    from .store import read_results
+
+    if not read_results(args.output):
+        print(f"imblearn-deep report: no results in {args.output}", file=sys.stderr)
+        return 1
+    print(write_report(args.output))
+    return 0
+
+
+def _merge(args) -> int:
+    from .report import summary_table, write_report
+    from .store import merge_results
+
+    rows = merge_results(args.sources, args.output)
+    report = write_report(args.output)
+    ok = [r for r in rows if r["status"] == "ok"]
+    if ok:
+        print(summary_table(ok))
+    print(f"{len(rows)} cells in {args.output}; report: {report}", file=sys.stderr)
+    return 0
+
+
+_COMMANDS = {
+    "compare": lambda args: _compare(args.command_parser, args),
+    "report": _report,
+    "merge": _merge,
+}

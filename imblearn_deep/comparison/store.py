@@ -1,0 +1,495 @@
+"""The results of a comparison: the row schema and the folder that holds the rows.
+
+A results folder is safe by design:
+
+* **One record per finished cell.** ``cells/<cell>.json`` is written once the cell's
+  computation has finished, through a temporary file that is flushed, ``fsync``-ed and
+  renamed over the target: a kill at any moment leaves either the old record or the new
+  one, never half of one, and every earlier record stays readable.
+* **Derived views.** ``results.json`` and ``results.csv`` (and ``report.md``) are rebuilt
+  from the records, under a short lock (``.lock``, the ``filelock`` package), so two runs
+  writing into one folder never lose each other's rows.
+* **Damage is named, not fatal.** A record that cannot be parsed, or is not a row, is moved
+  aside (``*.damaged``) with a warning naming the file and the line; the cell runs again.
+* **Merging.** :func:`merge_results` copies the records (and image artifacts) of several
+  folders, e.g. runs split by ``--samplers``, into one.
+
+The row schema lives here: :data:`~imblearn_deep.metrics.SCORES` gives the ``cv_*`` and
+``test_*`` columns (:func:`score_columns`), the CSV's order (:data:`CSV_FIRST`) and the
+report's columns (:func:`report_columns`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import uuid
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import joblib
+import numpy as np
+from filelock import FileLock
+from sklearn.metrics import confusion_matrix, recall_score
+
+from ..metrics import SCORES
+
+__all__ = [
+    "CSV_FIRST",
+    "ResultsStore",
+    "atomic_write",
+    "cell_slug",
+    "heldout_scores",
+    "jsonable",
+    "merge_results",
+    "read_results",
+    "report_columns",
+    "score_columns",
+]
+
+RESULTS_JSON = "results.json"
+RESULTS_CSV = "results.csv"
+CELLS_DIR = "cells"
+ARTIFACTS_DIR = "artifacts"
+LOCK = ".lock"
+
+# What makes a row a row: a record without these is damage, not a result.
+_REQUIRED = ("cell", "status", "dataset", "sampler", "classifier", "seed")
+
+IDENTITY_COLUMNS = ("dataset", "preset", "sampler", "classifier", "seed", "status")
+
+#: Columns that lead ``results.csv``, in this order; the rest follow as they come.
+CSV_FIRST: tuple[str, ...] = (
+    *IDENTITY_COLUMNS,
+    "cv_f1_macro",
+    "cv_f1_macro_std",
+    *(f"cv_{score.name}" for score in SCORES[1:]),
+    *(f"test_{score.name}" for score in SCORES),
+)
+
+# Nested fields that results.csv leaves out (results.json keeps them).
+_CSV_LEFT_OUT = (
+    "history",
+    "confusion_matrix",
+    "recall",
+    "classes",
+    "test_class_counts",
+    "label_fidelity_per_class",
+    "frechet_per_class",
+    "rank",
+)
+
+
+def score_columns(prefix: str) -> list[str]:
+    """The columns of every score with ``prefix`` (``"cv"`` or ``"test"``).
+
+    Examples
+    --------
+    >>> score_columns("test")
+    ['test_f1_macro', 'test_balanced_accuracy', 'test_g_mean', 'test_accuracy']
+    """
+    return [f"{prefix}_{score.name}" for score in SCORES]
+
+
+def report_columns() -> list[tuple[str, str]]:
+    """(column, label) of the report's score table: every test score, then CV macro-F1.
+
+    Examples
+    --------
+    >>> report_columns()[0], report_columns()[-1]
+    (('test_f1_macro', 'Test macro-F1'), ('cv_f1_macro', 'CV macro-F1'))
+    """
+    columns = [(f"test_{score.name}", f"Test {score.label}") for score in SCORES]
+    return [*columns, (f"cv_{SCORES[0].name}", f"CV {SCORES[0].label}")]
+
+
+def heldout_scores(y_true, y_pred, classes) -> dict:
+    """Every score's ``test_*`` column, per-class recall and the confusion matrix.
+
+    The same functions as the cross-validation columns (:data:`~imblearn_deep.metrics.SCORES`).
+
+    Examples
+    --------
+    >>> row = heldout_scores([0, 0, 1, 1], [0, 0, 1, 0], classes=[0, 1])
+    >>> round(row["test_f1_macro"], 3), row["recall"], row["confusion_matrix"]
+    (0.733, {'0': 1.0, '1': 0.5}, [[2, 0], [1, 1]])
+    """
+    y_true, y_pred, classes = np.asarray(y_true), np.asarray(y_pred), np.asarray(classes)
+    row = {f"test_{score.name}": float(score.function(y_true, y_pred)) for score in SCORES}
+    recalls = recall_score(y_true, y_pred, labels=classes, average=None, zero_division=0)
+    row["recall"] = {str(c): float(r) for c, r in zip(classes.tolist(), recalls, strict=True)}
+    row["confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=classes).tolist()
+    return row
+
+
+def jsonable(value):
+    """Plain Python values for strict JSON (numpy scalars, tuples; NaN becomes None).
+
+    Examples
+    --------
+    >>> jsonable({"a": (np.float32(0.5), float("nan")), 1: np.int64(3)})
+    {'a': [0.5, None], '1': 3}
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (str, int, bool)) or value is None:
+        return value
+    return repr(value)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The rename itself is durable only once the folder's entry is on disk.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that a reader sees the old file or the new, never half.
+
+    A temporary file beside the target (unique per process and call), flushed and
+    ``fsync``-ed, then renamed over ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp(), "a.txt")
+    >>> atomic_write(path, "done")
+    >>> path.read_text()
+    'done'
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp")
+    mode = "wb" if isinstance(data, bytes) else "w"
+    try:
+        with open(tmp, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_folder(path.parent)
+
+
+def cell_slug(key: str) -> str:
+    """A file name for a cell key: readable, safe on every file system, unique.
+
+    Examples
+    --------
+    >>> cell_slug("digits|ros|small_cnn|seed=0")
+    'digits__ros__small_cnn__seed0'
+    """
+    dataset, *rest = key.split("|")
+    slug = "__".join([dataset, *rest]).replace("seed=", "seed")
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "-", slug)
+    # Two keys that differ only in unsafe characters must not share a file.
+    return safe if safe == slug else f"{safe}-{joblib.hash(key)[:8]}"
+
+
+def _where(error: json.JSONDecodeError) -> str:
+    return f"line {error.lineno}, column {error.colno}: {error.msg}"
+
+
+def _check_row(value) -> str | None:
+    """Why ``value`` is not a row, or None."""
+    if not isinstance(value, dict):
+        return f"expected a JSON object (a row), got {type(value).__name__}"
+    missing = [key for key in _REQUIRED if key not in value]
+    return f"a row needs the fields {', '.join(missing)}" if missing else None
+
+
+def _move_aside(path: Path, reason: str) -> Path:
+    aside = path.with_name(path.name + ".damaged")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.damaged{n}")
+    os.replace(path, aside)
+    warnings.warn(f"{path} is damaged ({reason}); moved aside to {aside.name}.", stacklevel=3)
+    return aside
+
+
+def _recover_rows(text: str) -> tuple[list[dict], str | None]:
+    """The intact rows of a JSON list of rows, and where it first broke (None: intact)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        broken = _where(error)
+    else:
+        if isinstance(value, list):
+            rows = [row for row in value if _check_row(row) is None]
+            bad = len(value) - len(rows)
+            return rows, (f"{bad} element(s) are not rows" if bad else None)
+        return [], _check_row(value) if isinstance(value, dict) else "expected a list of rows"
+    # Decode element by element: every row before the damage survives.
+    decoder, rows = json.JSONDecoder(), []
+    start = text.find("[")
+    position = start + 1 if start >= 0 else len(text)
+    while position < len(text):
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            break
+        try:
+            value, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            break
+        if _check_row(value) is None:
+            rows.append(value)
+    return rows, broken
+
+
+def _sort_key(row: dict):
+    rank = row.get("rank") or [math.inf, math.inf]
+    return (row["dataset"], rank[1], row["classifier"], rank[0], row["sampler"], row["seed"])
+
+
+def _csv_row(row: dict) -> dict:
+    flat = {k: v for k, v in row.items() if k not in _CSV_LEFT_OUT}
+    for key in ("best_params", "train_class_counts"):
+        if key in flat:
+            flat[key] = json.dumps(flat[key], sort_keys=True)
+    flat.update({f"recall_{label}": value for label, value in row.get("recall", {}).items()})
+    return flat
+
+
+def _csv_text(rows: list[dict]) -> str:
+    table = [_csv_row(row) for row in rows]
+    columns = list(dict.fromkeys([*CSV_FIRST, *(k for r in table for k in r)]))
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=columns, restval="")
+    writer.writeheader()
+    writer.writerows(table)
+    return buffer.getvalue()
+
+
+class ResultsStore:
+    """The results folder of a comparison: one durable record per finished cell.
+
+    Parameters
+    ----------
+    folder : str or path-like
+        The output folder (created if needed). A folder written by an older version (a
+        ``results.json`` only) is read as is: its rows become records.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = ResultsStore(tempfile.mkdtemp())
+    >>> row = {"cell": "digits|ros|small_cnn|seed=0", "status": "ok", "dataset": "digits",
+    ...        "sampler": "ros", "classifier": "small_cnn", "seed": 0, "test_f1_macro": 0.9}
+    >>> store.record(row)
+    >>> [r["test_f1_macro"] for r in store.rows()], store.get(row["cell"])["sampler"]
+    ([0.9], 'ros')
+    >>> sorted(p.name for p in store.folder.iterdir())
+    ['.lock', 'cells', 'results.csv', 'results.json']
+    """
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self.cells = self.folder / CELLS_DIR
+        self.cells.mkdir(parents=True, exist_ok=True)
+        self._lock = FileLock(str(self.folder / LOCK))
+        with self._lock:
+            self._import_results_json()
+
+    # -- records ------------------------------------------------------------------------
+
+    def record_path(self, key: str) -> Path:
+        """Where the record of cell ``key`` lives."""
+        return self.cells / f"{cell_slug(key)}.json"
+
+    def _read_record(self, path: Path) -> dict | None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:  # moved aside or replaced by another run meanwhile
+            return None
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as error:
+            _move_aside(path, _where(error))
+            return None
+        problem = _check_row(row)
+        if problem:
+            _move_aside(path, problem)
+            return None
+        return row
+
+    def get(self, key: str) -> dict | None:
+        """The record of cell ``key``, or None (never run, or damaged and moved aside)."""
+        return self._read_record(self.record_path(key))
+
+    def rows(self) -> list[dict]:
+        """Every intact record, in the order of the tables (dataset, classifier, sampler,
+        seed)."""
+        rows = [self._read_record(path) for path in sorted(self.cells.glob("*.json"))]
+        return sorted((row for row in rows if row is not None), key=_sort_key)
+
+    def record(self, row: dict) -> None:
+        """Write one finished cell's row durably, then refresh the views.
+
+        Call it only once the cell's computation has finished: the record is what a
+        rerun trusts.
+        """
+        problem = _check_row(row)
+        if problem:
+            raise ValueError(f"not a results row: {problem}.")
+        text = json.dumps(jsonable(row), indent=1, allow_nan=False)
+        atomic_write(self.record_path(row["cell"]), text)
+        self.write_views()
+
+    @contextmanager
+    def claim(self, key: str, *, wait: bool) -> Iterator[bool]:
+        """Hold cell ``key`` against other runs on this folder for the block.
+
+        Yields True when held; with ``wait=False``, False at once if another run holds it.
+        A killed run's claim ends with its process.
+        """
+        lock = FileLock(str(self.cells / f".{cell_slug(key)}.lock"))
+        try:
+            lock.acquire(timeout=-1 if wait else 0)
+        except TimeoutError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release()
+
+    # -- views --------------------------------------------------------------------------
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The folder's view lock: hold it to write files derived from every record."""
+        with self._lock:
+            yield
+
+    def write_views(self) -> None:
+        """Rebuild ``results.json`` and ``results.csv`` from every record."""
+        with self._lock:
+            rows = self.rows()
+            atomic_write(self.folder / RESULTS_JSON, json.dumps(rows, indent=1, allow_nan=False))
+            atomic_write(self.folder / RESULTS_CSV, _csv_text(rows))
+
+    def _import_results_json(self) -> None:
+        """Check ``results.json``; in a folder without records, its rows become records.
+
+        ``results.json`` is a view of the records, but folders of older versions (and
+        hand-merged ones) hold only it. A damaged one is moved aside, never overwritten
+        unread; its intact rows are kept.
+        """
+        path = self.folder / RESULTS_JSON
+        if not path.is_file():
+            return
+        rows, broken = _recover_rows(path.read_text(encoding="utf-8"))
+        if broken:
+            _move_aside(path, f"{broken}; {len(rows)} intact row(s) kept")
+        legacy = not any(self.cells.glob("*.json"))
+        if legacy:
+            for row in rows:
+                atomic_write(self.record_path(row["cell"]), json.dumps(row, indent=1))
+        if broken or (legacy and rows):
+            self.write_views()
+
+def read_results(output: str | os.PathLike) -> list[dict]:
+    """The rows of a results folder (empty if there is none yet).
+
+    Parameters
+    ----------
+    output : str or path-like
+        The folder given to :func:`~imblearn_deep.comparison.run_comparison`.
+
+    Returns
+    -------
+    list of dict
+        One row per cell, ordered by dataset, classifier, sampler and seed.
+
+    Examples
+    --------
+    >>> read_results("a-folder-that-does-not-exist")
+    []
+    """
+    output = Path(output)
+    if not (output / CELLS_DIR).is_dir() and not (output / RESULTS_JSON).is_file():
+        return []
+    return ResultsStore(output).rows()
+
+
+def merge_results(sources: Sequence[str | os.PathLike], output: str | os.PathLike) -> list[dict]:
+    """Merge the results of several folders (e.g. runs split by ``--samplers``) into one.
+
+    Records and their image artifacts are copied into ``output``. A cell present in more
+    than one folder must have the same configuration fingerprint in each; the newest
+    finished record is kept.
+
+    Parameters
+    ----------
+    sources : sequence of str or path-like
+        Results folders.
+    output : str or path-like
+        The merged folder (may be one of ``sources`` or hold earlier results).
+
+    Returns
+    -------
+    list of dict
+        Every row of the merged folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> a, b = ResultsStore(tempfile.mkdtemp()), ResultsStore(tempfile.mkdtemp())
+    >>> base = {"status": "ok", "dataset": "digits", "classifier": "small_cnn", "seed": 0}
+    >>> a.record({**base, "cell": "digits|none|small_cnn|seed=0", "sampler": "none"})
+    >>> b.record({**base, "cell": "digits|ros|small_cnn|seed=0", "sampler": "ros"})
+    >>> [r["sampler"] for r in merge_results([a.folder, b.folder], tempfile.mkdtemp())]
+    ['none', 'ros']
+    """
+    target = ResultsStore(output)
+    chosen: dict[str, tuple[dict, Path]] = {}
+    for source in sources:
+        source = Path(source)
+        if not (source / CELLS_DIR).is_dir() and not (source / RESULTS_JSON).is_file():
+            raise FileNotFoundError(f"{source} holds no comparison results.")
+        for row in ResultsStore(source).rows():
+            previous = chosen.get(row["cell"])
+            if previous is not None and previous[0].get("config") != row.get("config"):
+                raise ValueError(
+                    f"cell {row['cell']} was run with different configurations in "
+                    f"{previous[1]} and {source}; merge only runs of the same command."
+                )
+            if previous is None or row.get("finished_at", "") >= previous[0].get(
+                "finished_at", ""
+            ):
+                chosen[row["cell"]] = (row, source)
+    with target.locked():
+        for row, source in chosen.values():
+            if row.get("images") and (source / row["images"]).is_file():
+                destination = target.folder / row["images"]
+                if destination.resolve() != (source / row["images"]).resolve():
+                    destination.parent.mkdir(parents=True, exist_ok=True)
+                    atomic_write(destination, (source / row["images"]).read_bytes())
+            atomic_write(target.record_path(row["cell"]), json.dumps(row, indent=1))
+        target.write_views()
+    return target.rows()
+
