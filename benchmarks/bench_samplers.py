@@ -338,6 +338,8 @@ def bench_deep(name: str, args, precision: str) -> list[dict]:
 
     flops = {} if args.no_flops else count_epoch_flops(name, args, precision, X, y)
     rows = []
+    # "auto" shows what it resolved to.
+    label = precision if precision == sampler.precision_ else f"{precision} → {sampler.precision_}"
     stages = [r["stage"] for r in sampler.history_]
     for stage in dict.fromkeys(stages):
         records = [r for r in sampler.history_ if r["stage"] == stage]
@@ -347,7 +349,7 @@ def bench_deep(name: str, args, precision: str) -> list[dict]:
             {
                 "sampler": name,
                 "stage": stage,
-                "precision": precision,
+                "precision": label,
                 "data": source,
                 "n_images": len(X),
                 "epochs": len(records),
@@ -377,8 +379,10 @@ def case_peak(args, precision: str) -> list[float]:
     """The matmul GFLOP/s of ``precision`` measured now (empty with ``--no-peak``)."""
     if args.no_peak:
         return []
+    from imblearn_deep._training import resolve_precision
+
     device = torch.device(args.device_resolved)
-    dtype = getattr(torch, precision)
+    dtype = getattr(torch, resolve_precision(precision, device, "case_peak"))
     return [matmul_peak(dtype, device, n=args.peak_size, repeats=args.peak_repeats)]
 
 
@@ -448,7 +452,7 @@ def reconstruction_error(sampler, X: np.ndarray, y: np.ndarray) -> float:
 
     device = torch.device("cpu")
     x = torch.from_numpy(sampler.image_layout_.to_net(sampler.pixel_range_.scale(X)))
-    with torch.no_grad(), autocast(device, sampler.precision):
+    with torch.no_grad(), autocast(device, sampler.precision_):
         if hasattr(sampler, "decoder_"):
             sampler.encoder_.eval(), sampler.decoder_.eval()
             out = sampler.decoder_(sampler.encoder_(x)).float()
@@ -765,8 +769,8 @@ def build_parser(description: str | None = None) -> argparse.ArgumentParser:
         help=f"samplers to time (default: all of {list(SAMPLERS)})",
     )  # fmt: skip
     parser.add_argument(
-        "--precision", nargs="+", default=list(PRECISIONS), choices=PRECISIONS,
-        help="precisions of the deep samplers (default: both)",
+        "--precision", nargs="+", default=list(PRECISIONS), choices=(*PRECISIONS, "auto"),
+        help="precisions of the deep samplers (default: float32 and bfloat16)",
     )  # fmt: skip
     parser.add_argument(
         "--n-images", type=int, default=sum(CLASS_COUNTS),

@@ -13,9 +13,11 @@ __version__ = "0.1.0"
 # Add a new public name here only.
 _EXPORTS = {
     "BAGANGP": ".over_sampling",
+    "BalancedBatchSampler": ".batches",
     "CNNClassifier": ".classifiers",
     "DeepSMOTE": ".over_sampling",
     "TrainingDivergedError": "._training",
+    "show_versions": "._show_versions",
 }
 
 __all__ = sorted(_EXPORTS)

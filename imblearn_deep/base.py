@@ -4,9 +4,10 @@
 input validation (N-D images, flat images with ``image_shape``, tabular data), the
 pixel-range and dtype round-trip, label encoding, seeding, device choice, the
 ``fit_resample`` flow (originals first, synthetic samples appended per class) and the
-public :meth:`~BaseDeepOverSampler.generate`. Subclasses implement two methods:
-``_fit_networks`` (train on scaled tensors) and ``_sample`` (make ``n`` scaled samples of
-one class).
+public :meth:`~BaseDeepOverSampler.generate`, with progress reported to scikit-learn
+callbacks and the provenance of every synthetic sample recorded. Subclasses implement
+``_fit_networks`` (train on scaled tensors), ``_sample`` (make ``n`` scaled samples of
+one class, with their provenance) and ``_empty_provenance`` (the provenance fields).
 """
 
 from __future__ import annotations
@@ -22,14 +23,19 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._images import ImageLayout, PixelRange
+from ._fit_tasks import CallbackSupportMixin, EpochTasks, FitTask
+from ._images import ARRAY_CHECKS, ImageLayout, PixelRange
 from ._training import (
-    PRECISIONS,
+    PRECISION_OPTIONS,
+    EpochCallback,
+    PrintProgress,
+    StopOnNonFinite,
     TrainingDivergedError,
     autocast,
     draw_seed,
     modules_on,
     resolve_device,
+    resolve_precision,
     seeded,
     to_device,
 )
@@ -57,11 +63,18 @@ def check_sampler_X_y(sampler, X, y, **validation):
     return X, y, binarize_y
 
 
-class BaseDeepOverSampler(BaseOverSampler):
+class BaseDeepOverSampler(CallbackSupportMixin, BaseOverSampler):
     """Base class for over-samplers that train a generative network on the data.
+
+    ``fit_resample`` reports its progress to scikit-learn callbacks (``set_callbacks``):
+    one task per training stage named in ``_training_stages``, each with one task per
+    epoch, then a ``"generate"`` task (see :mod:`imblearn_deep._fit_tasks`).
 
     Warning: this class should not be used directly. Use the derived classes.
     """
+
+    # The names of the training stages, in order: the tasks under fit_resample's task.
+    _training_stages: tuple[str, ...] = ()
 
     _parameter_constraints: dict = {
         **BaseOverSampler._parameter_constraints,
@@ -69,53 +82,94 @@ class BaseDeepOverSampler(BaseOverSampler):
         # Batches of one would reach BatchNorm layers in training mode.
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "precision": [StrOptions(set(PRECISIONS))],
+        "precision": [StrOptions(set(PRECISION_OPTIONS))],
         "device": [str, torch.device],
         "verbose": ["verbose"],
     }
 
-    # -- the two methods a generative model implements --------------------------------
+    # -- what a generative model implements ------------------------------------------
 
-    def _fit_networks(self, X: torch.Tensor, y: np.ndarray, device: torch.device) -> None:
+    def _fit_networks(
+        self, X: torch.Tensor, y: np.ndarray, device: torch.device, task: FitTask
+    ) -> None:
         """Train the networks on ``X`` (float32, network layout, in [-1, 1]) with integer
-        class codes ``y``; append per-epoch records to ``self.history_``."""
+        class codes ``y``; append per-epoch records to ``self.history_``. Each stage of
+        ``_training_stages`` runs with :meth:`_epoch_callbacks` of ``task``."""
         raise NotImplementedError
 
     def _sample(
         self, class_code: int, n_samples: int, rng: np.random.RandomState, device: torch.device
-    ) -> np.ndarray:
-        """Return ``n_samples`` new samples of class ``class_code`` (network layout, [-1, 1])."""
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Return ``n_samples`` new samples of class ``class_code`` (network layout, [-1, 1])
+        and their provenance: arrays of ``n_samples`` rows, keyed as in
+        :meth:`_empty_provenance`."""
+        raise NotImplementedError
+
+    def _empty_provenance(self) -> dict[str, np.ndarray]:
+        """The provenance fields of ``_sample``, with no rows."""
         raise NotImplementedError
 
     # -- the shared contract ------------------------------------------------------------
 
     def _check_X_y(self, X, y):
-        return check_sampler_X_y(
-            self, X, y, accept_sparse=False, dtype="numeric", ensure_all_finite=True
-        )
+        return check_sampler_X_y(self, X, y, **ARRAY_CHECKS)
 
     def _fit_resample(self, X: np.ndarray, y: np.ndarray):
+        task = FitTask.root(self, "fit_resample", len(self._training_stages) + 1, X, y)
         self.image_layout_ = ImageLayout.from_array(X, self.image_shape)
         self.pixel_range_ = PixelRange.fit(X, self.image_layout_)
         self.classes_, y_codes = np.unique(y, return_inverse=True)
         rng = check_random_state(self.random_state)
         device = resolve_device(self.device)
+        self.precision_ = resolve_precision(self.precision, device, type(self).__name__)
         X_net = torch.from_numpy(self.image_layout_.to_net(self.pixel_range_.scale(X)))
         self.history_ = []
-        with seeded(draw_seed(rng), device):
-            self._fit_networks(X_net, y_codes, device)
+        try:
+            with seeded(draw_seed(rng), device):
+                self._fit_networks(X_net, y_codes, device, task)
+        except BaseException:
+            # A fit stopped half-way (Ctrl-C, divergence) must not look fitted:
+            # ``generate`` would draw from half-trained networks.
+            del self.classes_
+            raise
 
-        X_parts, y_parts = [X], [y]
+        generation = task.subtask("generate")
+        X_parts, y_parts, origins = [X], [y], []
         for label, n_samples in self.sampling_strategy_.items():
             if n_samples > 0:
-                X_parts.append(self._generate_scaled(label, n_samples, rng, device))
+                samples, origin = self._generate_scaled(label, n_samples, rng, device)
+                X_parts.append(samples)
                 y_parts.append(np.full(n_samples, label, dtype=y.dtype))
+                origins.append(origin)
         X_res = np.concatenate([X_parts[0], *map(self._to_caller, X_parts[1:])])
+        fields = self._empty_provenance()
+        self.sample_provenance_ = {
+            "class": np.concatenate([y[:0], *y_parts[1:]]),
+            **{
+                name: np.concatenate([empty, *(origin[name] for origin in origins)])
+                for name, empty in fields.items()
+            },
+        }
+        generation.end()
+        task.end(fitted=True)
         return X_res, np.concatenate(y_parts)
 
-    def _generate_scaled(self, label, n_samples, rng, device) -> np.ndarray:
+    def _epoch_callbacks(self, task: FitTask, stage: str, n_epochs: int) -> list[EpochCallback]:
+        """What every training stage runs after each epoch: the divergence check, the
+        ``verbose`` progress line, and the stage's epochs as tasks under ``task``."""
+        name = type(self).__name__
+        return [
+            StopOnNonFinite(name),
+            PrintProgress(name, n_epochs, self.verbose),
+            EpochTasks(task, n_epochs, stage),
+        ]
+
+    def _generate_scaled(
+        self, label, n_samples, rng, device
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         if n_samples == 0:
-            return np.empty((0, *self.image_layout_.net_shape), np.float32)
+            empty = np.empty((0, *self.image_layout_.net_shape), np.float32)
+            return empty, self._empty_provenance()
         code = int(np.searchsorted(self.classes_, label))
         return self._sample(code, n_samples, rng, device)
 
@@ -126,7 +180,7 @@ class BaseDeepOverSampler(BaseOverSampler):
         """Evaluate ``forward`` on ``inputs`` (CPU tensors) in chunks, without gradients,
         with ``modules`` moved to ``device`` for the call; returns float32 numpy."""
         chunks = zip(*(tensor.split(GENERATION_BATCH) for tensor in inputs), strict=True)
-        with modules_on(modules, device), torch.no_grad(), autocast(device, self.precision):
+        with modules_on(modules, device), torch.no_grad(), autocast(device, self.precision_):
             outputs = np.concatenate(
                 [
                     forward(*(to_device(t, device) for t in chunk)).float().cpu().numpy()
@@ -168,7 +222,8 @@ class BaseDeepOverSampler(BaseOverSampler):
             )
         rng = check_random_state(random_state)
         device = resolve_device(self.device)
-        return self._to_caller(self._generate_scaled(class_label, n_samples, rng, device))
+        samples, _ = self._generate_scaled(class_label, n_samples, rng, device)
+        return self._to_caller(samples)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -185,11 +240,17 @@ SHARED_PARAMETER_DOCS = {
         input without ``image_shape`` is modelled as tabular data with fully-connected
         networks. Channel-last ``(n, H, W, C)`` arrays are rejected with the transpose
         to apply.""",
-    "precision": """precision : {"float32", "bfloat16", "float16"}, default="float32"
+    "precision": """precision : {"float32", "auto", "bfloat16", "float16"}, default="float32"
         Arithmetic of training and generation. ``"bfloat16"`` runs the networks under
-        autocast (faster on CPUs with bfloat16 instructions; on GPUs since Ampere);
-        ``"float16"`` too, with loss scaling (``torch.amp.GradScaler``), for GPUs
-        without bfloat16 (slow on most CPUs). Losses stay float32.""",
+        autocast: 1.6 times faster DeepSMOTE training on a CPU with AVX512-BF16, but
+        emulated, and several times slower than float32, on CPUs without bfloat16
+        instructions (AVX512-BF16, AMX or Arm BF16) and GPUs before Ampere, where it
+        warns. ``"auto"`` picks ``"bfloat16"`` only where the hardware has it, else
+        ``"float32"`` (a capability check, no timing; ``precision_`` records the
+        choice), so its numerics depend on the machine: the default stays
+        ``"float32"``, bit-identical across CPUs. ``"float16"`` is autocast with loss
+        scaling (``torch.amp.GradScaler``), for GPUs without bfloat16 (slow on most
+        CPUs). Weights and losses stay float32.""",
     "device": """device : str or torch.device, default="auto"
         Where the networks train: ``"auto"`` takes CUDA when available, else the CPU.
         Fitted networks are kept on the CPU, so a fitted sampler pickles and loads on
@@ -202,11 +263,18 @@ SHARED_PARAMETER_DOCS = {
     classes_ : ndarray
         Class labels seen at fit time, sorted.
 
+    precision_ : str
+        The precision training and generation used: ``precision`` with ``"auto"``
+        resolved for the training device.
+
     n_features_in_ : int
         Values per sample (``C*H*W`` for images).""",
     "generation": """Output mirrors the input: the same number of dimensions and dtype, the
     original samples first in their original order, then the synthetic samples grouped by
     class in sorted class order. Pixel values are mapped to ``[-1, 1]`` for the networks
-    using the range seen at fit time and mapped back on output (integer dtypes are
-    rounded and clipped).""",
+    with the minimum and maximum seen at fit time and mapped back on output, clipped to
+    that range: integer dtypes are rounded, bool is thresholded at 0.5. A range that
+    overflows float64 (values near ±1e308) is an error; one dominated by a few outlying
+    values (more than 100 times wider than the spread of all but the extreme 0.1 %) warns,
+    since it would squeeze the other values into a sliver of ``[-1, 1]``.""",
 }

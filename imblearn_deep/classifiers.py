@@ -31,14 +31,36 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, EpochScoring, EpochTimer, PassthroughScoring, PrintLog
-from skorch.dataset import Dataset, ValidSplit
-from skorch.utils import is_dataset
-from torch.utils.data import DataLoader, RandomSampler, Sampler, SequentialSampler
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochScoring,
+    EpochTimer,
+    PassthroughScoring,
+    PrintLog,
+)
+from skorch.dataset import Dataset, ValidSplit, unpack_data
+from skorch.utils import TeeGenerator, is_dataset
+from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Subset
 
-from ._images import ImageLayout, PixelRange
-from ._training import draw_seed, resolve_device, seeded
+from ._fit_tasks import CallbackSupportMixin, EpochTasks, FitTask, with_callbacks
+from ._images import ARRAY_CHECKS, ImageLayout, PixelRange
+from ._training import (
+    PRECISION_OPTIONS,
+    TrainingDivergedError,
+    autocast,
+    draw_seed,
+    grad_scaler,
+    preserved_rng,
+    resolve_device,
+    resolve_precision,
+    seeded,
+    to_device,
+)
+from .batches import BalancedBatchSampler, MergeLastBatchSampler
+from .losses import DeferredReweighting, LogitAdjustedLoss
 from .nets.classifiers import ARCHITECTURES, build_classifier
+from .schedules import LR_SCHEDULES, LRSchedule, StepBudget, find_step_budget
 
 __all__ = ["CNNClassifier"]
 
@@ -46,50 +68,31 @@ __all__ = ["CNNClassifier"]
 _BATCHNORM_ARCHITECTURES = frozenset(ARCHITECTURES) - {"mlp", "squeezenet1_1"}
 
 
-class MergeLastBatchSampler(Sampler[list[int]]):
-    """Batches of ``batch_size`` indices where a last batch of one joins the one before.
-
-    BatchNorm cannot normalise a single sample in training mode, and dropping it (the
-    ``drop_last`` remedy) would silently ignore training data, so the straggler is merged.
-
-    Examples
-    --------
-    >>> from torch.utils.data import SequentialSampler
-    >>> list(MergeLastBatchSampler(SequentialSampler(range(5)), batch_size=2))
-    [[0, 1], [2, 3, 4]]
-    """
-
-    def __init__(self, sampler: Sampler[int], batch_size: int, drop_last: bool = False):
-        self.sampler, self.batch_size, self.drop_last = sampler, batch_size, drop_last
-
-    def __iter__(self) -> Iterator[list[int]]:
-        pending: list[int] | None = None
-        batch: list[int] = []
-        for index in self.sampler:
-            batch.append(int(index))
-            if len(batch) == self.batch_size:
-                if pending is not None:
-                    yield pending
-                pending, batch = batch, []
-        if batch and not self.drop_last:
-            if len(batch) == 1 and pending is not None:
-                pending, batch = pending + batch, []
-            else:
-                if pending is not None:
-                    yield pending
-                pending, batch = batch, []
-        if pending is not None:
-            yield pending
-
-    def __len__(self) -> int:
-        full, rest = divmod(len(self.sampler), self.batch_size)
-        if self.drop_last or rest == 0 or (rest == 1 and full > 0):
-            return full
-        return full + 1
+def _raised_by_callback(interrupt: KeyboardInterrupt) -> bool:
+    """Whether a skorch callback's own code raised ``interrupt`` (the innermost frame is
+    a :class:`~skorch.callbacks.Callback` method), rather than Ctrl-C arriving."""
+    tb = interrupt.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and isinstance(tb.tb_frame.f_locals.get("self"), Callback)
 
 
 def _is_true(value) -> bool:
     return isinstance(value, (bool, np.bool_)) and bool(value)
+
+
+def _dataset_targets(dataset) -> np.ndarray:
+    """The targets of a skorch training dataset, or of a ``Subset`` of one (what skorch's
+    validation split returns)."""
+    if isinstance(dataset, Subset):
+        return _dataset_targets(dataset.dataset)[np.asarray(dataset.indices)]
+    targets = getattr(dataset, "y", None)
+    if targets is None:
+        raise ValueError(
+            f"balanced_batches needs the training labels, but the training dataset "
+            f"({type(dataset).__name__}) has no y."
+        )
+    return np.asarray(targets)
 
 
 def _valid_f1_macro(net: NeuralNet, X, y) -> float:
@@ -98,7 +101,7 @@ def _valid_f1_macro(net: NeuralNet, X, y) -> float:
     return f1_score(y, y_pred, average="macro", zero_division=0)
 
 
-class CNNClassifier(NeuralNetClassifier):
+class CNNClassifier(CallbackSupportMixin, NeuralNetClassifier):
     """Convolutional (or fully-connected) network classifier for images.
 
     A scikit-learn classifier built on skorch's ``NeuralNetClassifier``: it validates
@@ -110,11 +113,15 @@ class CNNClassifier(NeuralNetClassifier):
     ``clf__module__channels``), and it pickles.
 
     Input ``X`` is ``(n, C, H, W)``, ``(n, H, W)`` (one channel), or flat ``(n, C*H*W)``
-    with ``image_shape``; any numeric dtype. Pixel values are mapped to ``[-1, 1]`` with
-    the minimum and maximum seen at fit (the same map at predict) and cast to contiguous
-    float32. Channel-last ``(n, H, W, C)`` arrays are rejected with the transpose to
-    apply. Labels can be of any type; ``predict`` returns them and the columns of
-    ``predict_proba`` follow ``classes_``.
+    with ``image_shape``; any numeric or bool dtype. Pixel values are mapped to
+    ``[-1, 1]`` with the minimum and maximum seen at fit (the same map at predict) and
+    cast to contiguous float32 (see :class:`~imblearn_deep._images.PixelRange`): a range
+    that overflows float64 is an error, one dominated by a few outlying values warns, and
+    so do prediction values far outside the fitted range (an error once they overflow
+    float32), so the probabilities are never NaN. Channel-last ``(n, H, W, C)`` arrays
+    are rejected with the transpose to apply. Labels can be of any type, in at least two
+    classes; ``predict`` returns them and the columns of ``predict_proba`` follow
+    ``classes_``. Prediction leaves the global torch, numpy and ``random`` states alone.
 
     Parameters
     ----------
@@ -123,7 +130,8 @@ class CNNClassifier(NeuralNetClassifier):
         The network, built by :func:`imblearn_deep.nets.classifiers.build_classifier`.
         The torchvision models start from random weights (``weights=None``), take ``C``
         input channels, use a stride-1 stem below 64 pixels (ResNet without its
-        max-pool), and SqueezeNet zero-pads images smaller than 17×17. ``"small_cnn"``
+        max-pool; ``module__stem="imagenet"`` or ``"cifar"`` picks the ResNet stem at any
+        size), and SqueezeNet zero-pads images smaller than 17×17. ``"small_cnn"``
         (three conv-BN-ReLU blocks, global average pooling and a linear layer) is quick
         on a CPU. ``"mlp"`` is fully connected and the only choice for flat tabular
         ``X`` without ``image_shape``. Extra builder options are set with
@@ -147,20 +155,70 @@ class CNNClassifier(NeuralNetClassifier):
         (1 for absent ones), the usual cost-sensitive baseline to resampling; a dict
         maps labels to weights (1 for labels it omits).
 
+    balanced_batches : bool or "oversample", default=False
+        Train on mini-batches in which every class has an equal share
+        (:class:`~imblearn_deep.BalancedBatchSampler` on the training labels): the rare
+        classes are over-sampled inside each batch, without a resampled copy of the
+        data. ``True`` draws as many batches per epoch as the plain loader, so an epoch
+        costs the same; ``"oversample"`` draws ``n_classes`` times the largest class
+        count per epoch, what random over-sampling to the majority would train on, so
+        every sample is seen each epoch. Needs the default ``iterator_train``; replaces
+        its shuffling (``iterator_train__shuffle``).
+
     pretrained_weights : str or path-like, default=None
         A local ``state_dict`` file to start from; nothing is downloaded. Tensors whose
         name and shape match are loaded, the replaced layers (first convolution for
         ``C != 3`` or small images, last layer) keep their random initialisation.
 
     max_epochs : int, default=10
-        Training epochs (the number run unless ``early_stopping`` stops sooner).
+        Training epochs (the number run unless ``early_stopping`` stops sooner). Ignored
+        when ``max_steps`` is set.
+
+    max_steps : int, default=None
+        Train for exactly this many optimizer steps (mini-batches), whatever the size of
+        the training set: as many epochs as the steps need, the last one cut short. A
+        budget in steps gives every candidate of a comparison the same compute, while a
+        budget in epochs gives a resampled training set (ten times the images, say) ten
+        times the steps. ``history_`` records ``n_steps`` and ``n_images_seen`` after
+        each epoch. ``partial_fit`` trains ``max_steps`` more steps.
 
     batch_size : int, default=64
-        Mini-batch size for training and prediction (``-1``: all samples at once). A
-        last training batch of a single sample is merged into the previous one.
+        Mini-batch size for training (``-1``: all samples at once). A last training
+        batch of a single sample is merged into the previous one.
+
+    predict_batch_size : int, default=256
+        Mini-batch size for prediction and the internal validation split (``-1``: all
+        samples at once). Without gradients a batch needs far less memory, and larger
+        batches keep the cores busier. ``iterator_valid__batch_size`` overrides it.
+
+    precision : {"float32", "auto", "bfloat16", "float16"}, default="float32"
+        Arithmetic of training and prediction. ``"bfloat16"`` runs the network under
+        autocast (weights, loss and probabilities stay float32): fast on CPUs with
+        bfloat16 instructions (AVX512-BF16, AMX, Arm BF16) and GPUs since Ampere,
+        emulated and several times slower than float32 elsewhere, where it warns.
+        ``"auto"`` picks ``"bfloat16"`` only where the hardware has it, else
+        ``"float32"`` (a capability check; ``precision_`` records the choice), so its
+        numerics depend on the machine; the default ``"float32"`` is bit-identical
+        across CPUs. ``"float16"`` adds loss scaling (``torch.amp.GradScaler``), for
+        GPUs without bfloat16. The network and 4-D batches are kept in
+        ``channels_last`` memory in every precision.
 
     lr : float, default=1e-3
-        Learning rate.
+        Learning rate (the peak rate with ``lr_schedule``).
+
+    lr_schedule : {"cosine", "onecycle"} or None, default=None
+        Set the learning rate of every step from a warm-up and a decay over the planned
+        steps (``max_steps``, or ``max_epochs`` times the batches per epoch) that ends
+        low, so that the last steps change the weights little: meant to make the
+        results vary less between seeds than a constant rate.
+        ``"cosine"``: linear warm-up, then cosine decay towards 0; ``"onecycle"``:
+        cosine warm-up from ``lr / 25``, then cosine decay to ``lr / 250000``
+        (:func:`imblearn_deep.schedules.lr_factor`; momentum is not cycled). ``None``
+        keeps ``lr`` constant. Each ``fit``/``partial_fit`` call runs the whole schedule;
+        the rate of every step is in ``history_[:, "batches"]`` as ``lr``.
+
+    lr_warmup : float, default=0.1
+        Share of the steps spent warming up with ``lr_schedule``, in ``[0, 1)``.
 
     optimizer : torch optimizer class, default=torch.optim.Adam
         Further arguments go through ``optimizer__<name>``.
@@ -168,6 +226,26 @@ class CNNClassifier(NeuralNetClassifier):
     criterion : torch loss class, default=torch.nn.CrossEntropyLoss
         The loss, applied to the network's logits; ``predict_proba`` applies a softmax.
         ``class_weight`` is passed to it as ``weight``.
+
+    loss : {"cross_entropy", "logit_adjusted"}, default="cross_entropy"
+        ``"cross_entropy"`` trains with ``criterion``. ``"logit_adjusted"`` trains with
+        :class:`~imblearn_deep.losses.LogitAdjustedLoss`, cross-entropy of the logits
+        plus ``logit_adjust_tau · log(prior)`` with the class prior of the training
+        labels (Menon et al., ICLR 2021), and predicts from the plain logits: a
+        baseline to resampling that changes only the loss. It replaces ``criterion``
+        (which must be left at its default) and combines with ``class_weight`` and
+        ``drw_start``. A class absent from the training labels counts as one sample.
+
+    logit_adjust_tau : float, default=1.0
+        ``τ`` of the logit-adjusted loss (``τ = 1`` targets the balanced error).
+
+    drw_start : float, default=None
+        Deferred re-weighting (DRW, Cao et al., NeurIPS 2019): train with the plain loss
+        for this share of the planned steps, then with class-balanced weights (the
+        effective number of samples with ``β = 0.9999``,
+        :func:`~imblearn_deep.losses.effective_number_weights`) for the rest; Cao et
+        al. switch at ``0.8``. ``None`` never re-weights. It sets the loss weights
+        itself, so ``class_weight`` (and ``criterion__weight``) must be ``None``.
 
     train_split : callable or None, default=None
         skorch's internal validation split. ``None`` trains on all of ``X`` for
@@ -269,11 +347,28 @@ class CNNClassifier(NeuralNetClassifier):
         Column names, when ``X`` was a DataFrame with string column names.
 
     module_ : torch.nn.Module
-        The trained network (on the training device).
+        The trained network (on the training device, 4-D weights in ``channels_last``).
+
+    precision_ : str
+        The precision of training and prediction: ``precision`` with ``"auto"``
+        resolved for the training device.
+
+    grad_scaler_ : torch.amp.GradScaler
+        The loss scaler, active under ``"float16"`` only (kept across ``partial_fit``).
 
     history_ : skorch.History
-        Per-epoch records (``train_loss``, ``dur``, and with a validation split
-        ``valid_loss`` and ``valid_f1``).
+        Per-epoch records (``train_loss``, ``dur``, ``n_steps``, ``n_images_seen``, and
+        with a validation split ``valid_loss`` and ``valid_f1``).
+
+    class_counts_ : ndarray of shape (n_classes,)
+        Training samples of each class (of the first ``fit``/``partial_fit`` call), from
+        which the logit adjustment and DRW take their class prior.
+
+    n_steps_ : int
+        Optimizer steps (training mini-batches) since the network was initialized.
+
+    n_images_seen_ : int
+        Training images the optimizer steps went through, repeats included.
 
     See Also
     --------
@@ -284,6 +379,13 @@ class CNNClassifier(NeuralNetClassifier):
     skorch's ``forward``/``infer`` are left as in skorch: they take network input
     (scaled float32 in the network's layout), not raw images. ``predict_proba`` and
     ``predict`` pass a torch ``Dataset`` through the same way.
+
+    With scikit-learn 1.9, ``set_callbacks`` (``sklearn.callback``: ``ProgressBar``,
+    ``ScoringMonitor``, any ``FitCallback``) sees ``fit`` and ``partial_fit`` as a task
+    with one ``"epoch"`` subtask per epoch, also when ``GridSearchCV`` passes its
+    callbacks down. The classifier is usable after every epoch (callbacks get a copy of
+    it as ``fitted_estimator``); a callback's request to stop is not honoured, since
+    skorch stops only by an exception: use ``early_stopping``.
 
     Examples
     --------
@@ -304,14 +406,26 @@ class CNNClassifier(NeuralNetClassifier):
         "image_shape": [None, tuple, list],
         "classes": [None, "array-like"],
         "class_weight": [None, dict, StrOptions({"balanced"})],
+        "balanced_batches": ["boolean", StrOptions({"oversample"})],
         "pretrained_weights": [None, str, os.PathLike],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_steps": [None, Interval(Integral, 1, None, closed="left")],
         # Batches of one would reach BatchNorm layers in training mode; -1 is skorch's
         # "all samples in one batch".
         "batch_size": [Interval(Integral, 2, None, closed="left"), Options(Integral, {-1})],
+        "predict_batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Integral, {-1}),
+        ],
+        "precision": [StrOptions(set(PRECISION_OPTIONS))],
         "lr": [Interval(Real, 0, None, closed="neither")],
+        "lr_schedule": [None, StrOptions(set(LR_SCHEDULES))],
+        "lr_warmup": [Interval(Real, 0, 1, closed="left")],
         "optimizer": [callable],
         "criterion": [callable],
+        "loss": [StrOptions({"cross_entropy", "logit_adjusted"})],
+        "logit_adjust_tau": [Interval(Real, 0, None, closed="left")],
+        "drw_start": [None, Interval(Real, 0, 1, closed="left")],
         "train_split": [None, callable],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -345,12 +459,21 @@ class CNNClassifier(NeuralNetClassifier):
         image_shape=None,
         classes=None,
         class_weight=None,
+        balanced_batches=False,
         pretrained_weights=None,
         max_epochs=10,
+        max_steps=None,
         batch_size=64,
+        predict_batch_size=256,
+        precision="float32",
         lr=1e-3,
+        lr_schedule=None,
+        lr_warmup=0.1,
         optimizer=torch.optim.Adam,
         criterion=torch.nn.CrossEntropyLoss,
+        loss="cross_entropy",
+        logit_adjust_tau=1.0,
+        drw_start=None,
         train_split=None,
         early_stopping=False,
         validation_fraction=0.1,
@@ -396,7 +519,16 @@ class CNNClassifier(NeuralNetClassifier):
         self.architecture = architecture
         self.image_shape = image_shape
         self.class_weight = class_weight
+        self.balanced_batches = balanced_batches
         self.pretrained_weights = pretrained_weights
+        self.predict_batch_size = predict_batch_size
+        self.precision = precision
+        self.max_steps = max_steps
+        self.lr_schedule = lr_schedule
+        self.lr_warmup = lr_warmup
+        self.loss = loss
+        self.logit_adjust_tau = logit_adjust_tau
+        self.drw_start = drw_start
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -479,16 +611,7 @@ class CNNClassifier(NeuralNetClassifier):
 
     def _setup(self, X, y, classes) -> tuple[np.ndarray, np.ndarray]:
         """Validate fit data and learn layout, pixel range, labels and class weights."""
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=True,
-            accept_sparse=False,
-            allow_nd=True,
-            dtype="numeric",
-            ensure_all_finite=True,
-        )
+        X, y = validate_data(self, X, y, reset=True, allow_nd=True, **ARRAY_CHECKS)
         check_classification_targets(y)
         # scikit-learn counts X.shape[1] as the features: for images that is the channels.
         self.n_features_in_ = math.prod(X.shape[1:])
@@ -504,10 +627,18 @@ class CNNClassifier(NeuralNetClassifier):
                 f"architecture={self.architecture!r} has BatchNorm layers, which cannot "
                 f"train on 1 sample; got n_samples = {len(X)}."
             )
+        label_encoder = LabelEncoder().fit(y if classes is None else np.asarray(classes))
+        if len(label_encoder.classes_) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes, but "
+                f"{'y' if classes is None else 'classes'} has only one class: "
+                f"{label_encoder.classes_.tolist()[0]!r}."
+            )
         self.layout_ = layout
         self.pixel_range_ = PixelRange.fit(X, layout)
-        self.label_encoder_ = LabelEncoder().fit(y if classes is None else np.asarray(classes))
+        self.label_encoder_ = label_encoder
         codes = self._encode(y)
+        self.class_counts_ = np.bincount(codes, minlength=len(label_encoder.classes_))
         self.class_weight_ = self._compute_class_weight(codes)
         return self._to_net(X), codes
 
@@ -563,24 +694,9 @@ class CNNClassifier(NeuralNetClassifier):
         if ndim <= 2:
             # Flat input (either fitted layout): scikit-learn's checks, feature names and
             # its "X has k features, but ... is expecting n" message.
-            X = validate_data(
-                self,
-                X,
-                reset=False,
-                accept_sparse=False,
-                dtype="numeric",
-                ensure_all_finite=True,
-            )
+            X = validate_data(self, X, reset=False, **ARRAY_CHECKS)
             return self._to_net(X)
-        X = check_array(
-            X,
-            accept_sparse=False,
-            allow_nd=True,
-            dtype="numeric",
-            ensure_all_finite=True,
-            estimator=self,
-            input_name="X",
-        )
+        X = check_array(X, allow_nd=True, estimator=self, input_name="X", **ARRAY_CHECKS)
         if not self.layout_.is_image:
             raise ValueError(
                 f"X has shape {X.shape}, but {type(self).__name__} was fitted on flat "
@@ -614,10 +730,10 @@ class CNNClassifier(NeuralNetClassifier):
             return self.partial_fit(X, y, **fit_params)
         self._check_params()
         X_net, codes = self._setup(X, y, self.classes)
-        return self._train(X_net, codes, initialize=True, **fit_params)
+        return self._train(X_net, codes, initialize=True, X=X, y=y, **fit_params)
 
     def partial_fit(self, X, y, classes=None, **fit_params) -> CNNClassifier:
-        """Train for ``max_epochs`` more epochs (skorch's meaning), keeping the weights.
+        """Train ``max_epochs`` more epochs (or ``max_steps`` more steps), keeping the weights.
 
         The first call sets up the classifier like ``fit``; later calls keep the fitted
         label set, pixel range and class weights.
@@ -642,38 +758,211 @@ class CNNClassifier(NeuralNetClassifier):
         self._check_params()
         if not self.__sklearn_is_fitted__():
             X_net, codes = self._setup(X, y, self.classes if classes is None else classes)
-            return self._train(X_net, codes, initialize=True, **fit_params)
+            return self._train(X_net, codes, initialize=True, X=X, y=y, **fit_params)
         X_net = self._check_X(X)
         y = column_or_1d(y, warn=True)
         if len(y) != len(X_net):
             raise ValueError(f"X has {len(X_net)} samples but y has {len(y)}.")
-        return self._train(X_net, self._encode(y), initialize=False, **fit_params)
+        return self._train(X_net, self._encode(y), initialize=False, X=X, y=y, **fit_params)
 
-    def _train(self, X_net: np.ndarray, codes: np.ndarray, *, initialize: bool, **fit_params):
+    @with_callbacks
+    def _train(self, X_net: np.ndarray, codes: np.ndarray, *, initialize: bool, X, y, **fit_params):
+        """Train on network input, as one task for scikit-learn callbacks (``X`` and ``y``
+        as the caller passed them) with one subtask per epoch, reported by :meth:`notify`."""
+        # A step budget leaves the number of epochs to the size of the training set.
+        n_epochs = self.max_epochs if self.max_steps is None else None
+        task = FitTask.root(self, "fit", n_epochs, X, y)
+        self._epoch_tasks = EpochTasks(task, n_epochs, fitted_epochs=True)
+        try:
+            self._train_network(X_net, codes, initialize=initialize, **fit_params)
+        finally:
+            vars(self).pop("_epoch_tasks")
+        task.end(fitted=True)
+        return self
+
+    def _train_network(
+        self, X_net: np.ndarray, codes: np.ndarray, *, initialize: bool, **fit_params
+    ):
         with self._on_device() as device, seeded(draw_seed(self.random_state), device):
             self._split_seed = int(torch.randint(2**31 - 1, ()))
+            precision = resolve_precision(self.precision, device, type(self).__name__)
+            # partial_fit keeps the scaler, whose loss scale took steps to calibrate.
+            if initialize or precision != vars(self).get("precision_"):
+                self.grad_scaler_ = grad_scaler(device, precision)
+            self.precision_ = precision
             if initialize:
                 self.initialize()
-            NeuralNet.partial_fit(self, X_net, codes, **fit_params)
+            self._interrupt = None
+            try:
+                NeuralNet.partial_fit(self, X_net, codes, **fit_params)
+            finally:
+                interrupt = vars(self).pop("_interrupt", None)
+        # skorch's partial_fit ends training on Ctrl-C as if it had finished (it runs
+        # on_train_end, so callbacks such as EarlyStopping still restore their weights)
+        # and returns normally; the caller must learn that the net is half-trained.
+        # (fit_loop tells Ctrl-C apart from a callback's stop signal.)
+        if interrupt is not None:
+            raise interrupt
         return self
+
+    def notify(self, method_name, **cb_kwargs):
+        """skorch's callback dispatch; it also reports the epochs to scikit-learn
+        callbacks once skorch's own callbacks have run (so ``history_`` holds the
+        epoch's scores)."""
+        super().notify(method_name, **cb_kwargs)
+        tasks = vars(self).get("_epoch_tasks")
+        if tasks is None:
+            return
+        if method_name == "on_epoch_begin":
+            tasks.on_epoch_begin(len(self.history))
+        elif method_name == "on_epoch_end":
+            # A callback's request to stop is not honoured: skorch stops only by an
+            # exception, which partial_fit would report as an interruption.
+            tasks.on_epoch_end(self.history[-1])
+        elif method_name == "on_train_end":
+            tasks.on_train_end()
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """skorch's training loop; it notes a Ctrl-C for ``fit`` and ``partial_fit`` to
+        re-raise once skorch has ended training.
+
+        A ``KeyboardInterrupt`` that a skorch callback raises itself is skorch's signal
+        to stop training (``EarlyStopping`` and the ``max_steps`` budget stop that way)
+        and ends training quietly, as in skorch; one raised anywhere else (Ctrl-C) is
+        re-raised.
+        """
+        if epochs is None and self.max_steps is not None:
+            # An upper bound (every epoch takes at least one step): the step budget
+            # ends training before an epoch that would exceed it.
+            epochs = self.max_steps
+        try:
+            return super().fit_loop(X, y, epochs, **fit_params)
+        except KeyboardInterrupt as interrupt:
+            if not _raised_by_callback(interrupt):
+                self._interrupt = interrupt
+            raise
+
+    def on_epoch_begin(self, net, **kwargs):
+        """skorch's hook that opens the epoch's history row; with ``max_steps``, training
+        ends here instead once the budget is spent, so the last epoch is complete in
+        ``history_`` and every callback has seen its end."""
+        budget = find_step_budget(self)
+        if budget is not None:
+            budget.stop_if_spent()
+        super().on_epoch_begin(net, **kwargs)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch; a training epoch runs the batches the step budget leaves."""
+        if training and iterator is not None:
+            required_by = None if self.max_steps is None else f"max_steps={self.max_steps}"
+            budget = find_step_budget(self, required_by=required_by)
+            if budget is not None:
+                iterator = budget.epoch_batches(self, iterator)
+        super().run_single_epoch(iterator, training, prefix, step_fn, **fit_params)
+
+    @property
+    def n_steps_(self) -> int:
+        """Optimizer steps (training mini-batches) since the network was initialized."""
+        return self._history_total("n_steps")
+
+    @property
+    def n_images_seen_(self) -> int:
+        """Training images the optimizer steps went through, repeats included."""
+        return self._history_total("n_images_seen")
+
+    def _history_total(self, key: str) -> int:
+        # The StepBudget callback records the running totals after every epoch.
+        history = vars(self).get("history_")
+        if not history or key not in history[-1]:
+            raise AttributeError(
+                f"{key}_ is known after training with the default callbacks; this "
+                f"{type(self).__name__} has no {key!r} in history_."
+            )
+        return int(history[-1][key])
 
     def initialize_module(self):
         """Build ``module_`` for the fitted image shape and number of classes."""
-        self.module_ = build_classifier(
+        module = build_classifier(
             self.architecture,
             self.layout_.net_shape,
             len(self.classes_),
             pretrained_weights=self.pretrained_weights,
             **self.get_params_for("module"),
         )
+        # channels_last weights; skorch's own move to the device keeps the layout.
+        self.module_ = to_device(module, resolve_device(self.device))
         return self
 
+    def infer(self, x, **fit_params):
+        """The network's output for one batch, under ``precision_``'s autocast.
+
+        4-D batches go in ``channels_last`` like the weights; the output is cast to
+        float32 so the loss and the probabilities are computed in float32.
+        """
+        device = torch.device(self.device)
+        if isinstance(x, torch.Tensor):
+            x = to_device(x, device)
+        with autocast(device, self.precision_):
+            output = super().infer(x, **fit_params)
+        return output.float() if isinstance(output, torch.Tensor) else output
+
+    def train_step_single(self, batch, **fit_params):
+        """Forward and backward pass of one batch, the loss scaled by ``grad_scaler_``."""
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        # A disabled scaler (every precision but float16) returns the loss unchanged.
+        self.grad_scaler_.scale(loss).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        """One optimiser step; under float16 through the loss scaler.
+
+        skorch passes the step as a closure to ``optimizer.step``, which a
+        :class:`torch.amp.GradScaler` cannot take, so the float16 step is written out:
+        gradients are unscaled before the ``on_grad_computed`` callbacks (clipping sees
+        true values), and a step whose gradients overflowed is skipped.
+        """
+        if not self.grad_scaler_.is_enabled():
+            return super().train_step(batch, **fit_params)
+        self.optimizer_.zero_grad()
+        step = self.train_step_single(batch, **fit_params)
+        self.grad_scaler_.unscale_(self.optimizer_)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        self.grad_scaler_.step(self.optimizer_)
+        self.grad_scaler_.update()
+        return step
+
     def initialize_criterion(self):
-        """Build ``criterion_``, weighted by ``class_weight_`` when set."""
+        """Build ``criterion_`` (``criterion``, or the logit-adjusted loss), weighted by
+        ``class_weight_`` when set."""
         kwargs = self.get_params_for("criterion")
+        if self.drw_start is not None and (self.class_weight is not None or "weight" in kwargs):
+            raise ValueError(
+                f"drw_start={self.drw_start!r} sets the class weights of the loss itself; "
+                "leave class_weight (and criterion__weight) None."
+            )
         if self.class_weight_ is not None and "weight" not in kwargs:
             kwargs["weight"] = torch.as_tensor(self.class_weight_, dtype=torch.float32)
-        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        criterion = self.criterion
+        if self.loss == "logit_adjusted":
+            if criterion is not torch.nn.CrossEntropyLoss:
+                raise ValueError(
+                    "loss='logit_adjusted' replaces the criterion with LogitAdjustedLoss; "
+                    f"leave criterion at its default CrossEntropyLoss (got {criterion!r})."
+                )
+            criterion = LogitAdjustedLoss
+            # An absent class (classes= names more labels than y has) counts as one
+            # sample, which keeps its log-prior finite.
+            kwargs["class_prior"] = np.maximum(self.class_counts_, 1)
+            kwargs["tau"] = self.logit_adjust_tau
+        self.criterion_ = self.initialized_instance(criterion, kwargs)
         return self
 
     @property
@@ -683,8 +972,14 @@ class CNNClassifier(NeuralNetClassifier):
         validates = self.train_split is not None or early_stopping
         callbacks = [
             ("epoch_timer", EpochTimer()),
+            # Counts and caps the steps; the schedules below follow its count.
+            ("step_budget", StepBudget(max_steps=self.max_steps)),
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
         ]
+        if self.lr_schedule is not None:
+            callbacks.append(("lr_schedule", LRSchedule(self.lr_schedule, self.lr_warmup)))
+        if self.drw_start is not None:
+            callbacks.append(("drw", DeferredReweighting(start=self.drw_start)))
         if validates:
             callbacks += [
                 ("valid_loss", PassthroughScoring(name="valid_loss")),
@@ -718,13 +1013,28 @@ class CNNClassifier(NeuralNetClassifier):
         return split(dataset, y, **fit_params)
 
     def get_iterator(self, dataset, training=False):
-        """Data loader; for training, a seeded shuffle without single-sample batches."""
-        if not training or self.iterator_train is not DataLoader:
+        """Data loader; for training, a seeded shuffle without single-sample batches (or
+        seeded balanced batches, with ``balanced_batches``); otherwise batches of
+        ``predict_batch_size``."""
+        if not training:
+            kwargs = self.get_params_for("iterator_valid")
+            batch_size = kwargs.pop("batch_size", self.predict_batch_size)
+            batch_size = len(dataset) if batch_size == -1 else batch_size
+            return self.iterator_valid(dataset, batch_size=batch_size, **kwargs)
+        balanced = _is_true(self.balanced_batches) or self.balanced_batches == "oversample"
+        if self.iterator_train is not DataLoader:
+            if balanced:
+                raise ValueError(
+                    f"balanced_batches={self.balanced_batches!r} needs the default "
+                    f"iterator_train=DataLoader; got iterator_train={self.iterator_train!r}."
+                )
             return super().get_iterator(dataset, training=training)
         kwargs = self.get_params_for("iterator_train")
         batch_size = kwargs.pop("batch_size", self.batch_size)
         if batch_size == -1:
             batch_size = len(dataset)
+        if balanced:
+            return self._balanced_loader(dataset, batch_size, kwargs)
         drop_last = kwargs.pop("drop_last", False)
         generator = kwargs.pop("generator", None)
         sampler = kwargs.pop("sampler", None)
@@ -736,6 +1046,25 @@ class CNNClassifier(NeuralNetClassifier):
         kwargs.pop("shuffle", None)
         sampler = sampler if sampler is not None else SequentialSampler(dataset)
         batches = MergeLastBatchSampler(sampler, batch_size, drop_last)
+        return DataLoader(dataset, batch_sampler=batches, **kwargs)
+
+    def _balanced_loader(self, dataset, batch_size: int, kwargs: dict) -> DataLoader:
+        """The training loader of ``balanced_batches``, on ``dataset``'s label codes."""
+        if kwargs.get("sampler") is not None:
+            raise ValueError(
+                "balanced_batches chooses the training samples itself; it cannot be "
+                "combined with iterator_train__sampler."
+            )
+        # The balanced sampler shuffles and never yields a short batch.
+        for name in ("shuffle", "drop_last", "generator", "sampler"):
+            kwargs.pop(name, None)
+        batches = BalancedBatchSampler(
+            _dataset_targets(dataset),
+            batch_size=batch_size,
+            epoch_size="oversample" if self.balanced_batches == "oversample" else "dataset",
+            # Drawn from torch's RNG, which _train seeds locally from random_state.
+            random_state=int(torch.randint(2**31 - 1, ())),
+        )
         return DataLoader(dataset, batch_sampler=batches, **kwargs)
 
     # -- prediction --------------------------------------------------------------------------
@@ -756,8 +1085,16 @@ class CNNClassifier(NeuralNetClassifier):
         check_is_fitted(self)
         if not is_dataset(X):
             X = self._check_X(X)
-        with self._on_device():
-            return super().predict_proba(X)
+        # Each DataLoader draws a seed from torch's global RNG: prediction must not move it.
+        with self._on_device() as device, preserved_rng(device):
+            proba = super().predict_proba(X)
+        if not np.isfinite(proba).all():
+            raise TrainingDivergedError(
+                f"{type(self).__name__} predicted NaN or infinite probabilities: the weights "
+                "diverged in training (lower lr), or X holds values far outside the range "
+                "seen at fit."
+            )
+        return proba
 
     def predict(self, X) -> np.ndarray:
         """Predicted labels (of the type seen at fit).

@@ -10,8 +10,11 @@ Every loader returns channel-first images, ``X`` of shape ``(n_samples, C, H, W)
   locations, and fall back on torchvision only when ``download=True``.
 * :func:`make_imbalanced` draws a per-class subset of N-D data (imbalanced-learn's
   ``make_imbalance`` only accepts 2-D ``X``).
-* :data:`PROFILES` and :func:`load_imbalanced` reproduce the imbalance profiles of the
-  bachelor thesis this project grew from (which copied them from DeepSMOTE).
+* :data:`DATASETS` (and :func:`get_dataset`) is the registry of the built-in datasets:
+  for each a :class:`DatasetInfo` with its loader, image shape, class names, imbalance
+  profile and the dataset whose thesis settings apply to it.
+* :func:`load_imbalanced` draws the imbalance profiles of the bachelor thesis this
+  project grew from (which copied them from DeepSMOTE); :data:`PROFILES` lists them.
 """
 
 from __future__ import annotations
@@ -20,19 +23,21 @@ import gzip
 import os
 import pickle
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 __all__ = [
+    "DATASETS",
     "DEBIAN_FASHION_MNIST_DIR",
+    "DatasetInfo",
     "ImbalanceProfile",
     "PROFILES",
+    "get_dataset",
     "load_cifar10",
     "load_digits_images",
     "load_fashion_mnist",
@@ -112,19 +117,11 @@ class ImbalanceProfile:
 _DEEPSMOTE_TEST = (1000, 500, 250, 187, 125, 87, 50, 25, 15, 10)
 _MNIST_TRAIN = (4000, 2000, 1000, 750, 500, 350, 200, 100, 60, 40)  # thesis Table 4.1, IR 100
 _CIFAR10_TRAIN = (4500, 2000, 1000, 800, 600, 500, 400, 250, 150, 80)  # thesis Table 4.2
-
-#: Imbalance profiles by dataset name (see :func:`load_imbalanced`).
-#: ``"digits"`` scales the MNIST profile down to the 8x8 digits set (174-183 images per
-#: class) so that train + test fit in every class.
-PROFILES: dict[str, ImbalanceProfile] = {
-    "digits": ImbalanceProfile(
-        train=(140, 70, 35, 26, 18, 12, 8, 6, 5, 5),
-        test=(35, 18, 9, 7, 5, 5, 5, 5, 5, 5),
-    ),
-    "mnist": ImbalanceProfile(train=_MNIST_TRAIN, test=(980,) + _DEEPSMOTE_TEST[1:]),
-    "fashion_mnist": ImbalanceProfile(train=_MNIST_TRAIN, test=_DEEPSMOTE_TEST),
-    "cifar10": ImbalanceProfile(train=_CIFAR10_TRAIN, test=_DEEPSMOTE_TEST),
-}
+# The MNIST profile scaled down to the 8x8 digits set (174-183 images per class), so that
+# train + test fit in every class.
+_DIGITS_PROFILE = ImbalanceProfile(
+    train=(140, 70, 35, 26, 18, 12, 8, 6, 5, 5), test=(35, 18, 9, 7, 5, 5, 5, 5, 5, 5)
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -449,6 +446,195 @@ def load_cifar10(
 
 
 # --------------------------------------------------------------------------------------
+# The registry
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the package knows about one built-in dataset.
+
+    Parameters
+    ----------
+    name : str
+        Registry key, used on the command line and in results (``"fashion_mnist"``).
+    title : str
+        Name shown in reports and figures (``"Fashion-MNIST"``).
+    loader : callable
+        Returns ``(X, y)``. Called as ``loader(root, train=..., download=...)`` when
+        ``official_test_split`` is true, with no arguments otherwise.
+    official_test_split : bool
+        Whether the dataset comes with a test split (the digits do not: their test
+        subset is drawn from the images the training subset left).
+    image_shape : tuple of int
+        ``(C, H, W)`` of every image.
+    class_names : tuple of str
+        Name of each label ``0, 1, ...``, in label order.
+    profile : ImbalanceProfile
+        Images kept per class for the imbalanced train and test sets.
+    thesis_dataset : str
+        The dataset whose thesis settings (generator settings and grid-search meshes)
+        apply: the dataset itself, or the one it stands in for.
+
+    Examples
+    --------
+    >>> from imblearn_deep.datasets import get_dataset
+    >>> info = get_dataset("fashion_mnist")
+    >>> info.title, info.image_shape, info.class_names[5]
+    ('Fashion-MNIST', (1, 28, 28), 'Sandal')
+    >>> info.names_of([5, 9])
+    ['Sandal', 'Ankle boot']
+    """
+
+    name: str
+    title: str
+    loader: Callable[..., tuple[np.ndarray, np.ndarray]]
+    official_test_split: bool
+    image_shape: tuple[int, int, int]
+    class_names: tuple[str, ...]
+    profile: ImbalanceProfile
+    thesis_dataset: str
+
+    def __post_init__(self) -> None:
+        # Entries are shared module state: reject inconsistent ones at construction time.
+        if len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be (C, H, W); got {self.image_shape}.")
+        if len(self.class_names) != len(self.profile.train):
+            raise ValueError(
+                f"{self.name}: {len(self.class_names)} class names but the profile counts "
+                f"{len(self.profile.train)} classes."
+            )
+
+    def names_of(self, labels: Sequence[Any]) -> list[str]:
+        """The class name of each label; a label that is not a class index stays as it is.
+
+        Parameters
+        ----------
+        labels : sequence
+            Class labels, as found in ``y``.
+
+        Returns
+        -------
+        list of str
+        """
+        return [
+            self.class_names[int(label)]
+            if isinstance(label, Integral) and 0 <= label < len(self.class_names)
+            else str(label)
+            for label in labels
+        ]
+
+
+_DIGIT_NAMES = tuple(str(digit) for digit in range(10))
+
+#: The built-in datasets by name (see :class:`DatasetInfo`).
+DATASETS: dict[str, DatasetInfo] = {
+    info.name: info
+    for info in (
+        DatasetInfo(
+            name="digits",
+            title="8x8 digits",
+            loader=load_digits_images,
+            official_test_split=False,
+            image_shape=(1, 8, 8),
+            class_names=_DIGIT_NAMES,
+            profile=_DIGITS_PROFILE,
+            # The 8x8 digits stand in for MNIST.
+            thesis_dataset="mnist",
+        ),
+        DatasetInfo(
+            name="mnist",
+            title="MNIST",
+            loader=load_mnist,
+            official_test_split=True,
+            image_shape=(1, 28, 28),
+            class_names=_DIGIT_NAMES,
+            profile=ImbalanceProfile(train=_MNIST_TRAIN, test=(980,) + _DEEPSMOTE_TEST[1:]),
+            thesis_dataset="mnist",
+        ),
+        DatasetInfo(
+            name="fashion_mnist",
+            title="Fashion-MNIST",
+            loader=load_fashion_mnist,
+            official_test_split=True,
+            image_shape=(1, 28, 28),
+            # Zalando's names, in label order.
+            class_names=(
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
+            ),
+            profile=ImbalanceProfile(train=_MNIST_TRAIN, test=_DEEPSMOTE_TEST),
+            thesis_dataset="fashion_mnist",
+        ),
+        DatasetInfo(
+            name="cifar10",
+            title="CIFAR-10",
+            loader=load_cifar10,
+            official_test_split=True,
+            image_shape=(3, 32, 32),
+            # The names of the archive's batches.meta, in label order.
+            class_names=(
+                "airplane",
+                "automobile",
+                "bird",
+                "cat",
+                "deer",
+                "dog",
+                "frog",
+                "horse",
+                "ship",
+                "truck",
+            ),
+            profile=ImbalanceProfile(train=_CIFAR10_TRAIN, test=_DEEPSMOTE_TEST),
+            thesis_dataset="cifar10",
+        ),
+    )
+}
+
+#: Imbalance profiles by dataset name, read from :data:`DATASETS` (kept for backward
+#: compatibility; :func:`load_imbalanced` reads the registry).
+PROFILES: dict[str, ImbalanceProfile] = {name: info.profile for name, info in DATASETS.items()}
+
+
+def get_dataset(name: str) -> DatasetInfo:
+    """The registry entry of a built-in dataset.
+
+    Parameters
+    ----------
+    name : {"digits", "mnist", "fashion_mnist", "cifar10"}
+        Dataset name.
+
+    Returns
+    -------
+    DatasetInfo
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not in :data:`DATASETS`; the message lists the valid names.
+
+    Examples
+    --------
+    >>> from imblearn_deep.datasets import get_dataset
+    >>> get_dataset("cifar10").class_names[:3]
+    ('airplane', 'automobile', 'bird')
+    >>> get_dataset("digits").thesis_dataset
+    'mnist'
+    """
+    if name not in DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}; valid names are {sorted(DATASETS)}.")
+    return DATASETS[name]
+
+
+# --------------------------------------------------------------------------------------
 # Imbalancing
 # --------------------------------------------------------------------------------------
 
@@ -551,6 +737,8 @@ def make_imbalanced(
         raise ValueError(
             f"X and y must have the same number of samples; got {X.shape[:1]} and {len(y)}."
         )
+    from sklearn.utils import check_random_state  # here: the registry stays light to import
+
     idx = _select_indices(y, counts, check_random_state(random_state))
     return X[idx], y[idx]
 
@@ -562,7 +750,7 @@ def load_imbalanced(
     download: bool = False,
     random_state: RandomStateLike = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Load a dataset imbalanced with its profile from :data:`PROFILES`.
+    """Load a dataset imbalanced with its registry profile (see :data:`DATASETS`).
 
     For ``"mnist"``, ``"fashion_mnist"`` and ``"cifar10"`` the train profile is drawn from
     the official training split and the test profile from the official test split. The
@@ -595,21 +783,20 @@ def load_imbalanced(
     >>> X_test.shape
     (99, 1, 8, 8)
     """
-    if name not in PROFILES:
-        raise ValueError(f"Unknown dataset {name!r}; valid names are {sorted(PROFILES)}.")
-    profile = PROFILES[name]
+    info = get_dataset(name)
+    profile = info.profile
     # One generator for both draws, so an int seed fixes the whole split.
+    from sklearn.utils import check_random_state
+
     rng = check_random_state(random_state)
-    if name == "digits":
-        X, y = load_digits_images()
+    if not info.official_test_split:
+        X, y = info.loader()
         train_idx = _select_indices(y, profile.train, rng)
         rest = np.setdiff1d(np.arange(len(y)), train_idx, assume_unique=True)
         test_idx = rest[_select_indices(y[rest], profile.test, rng)]
         return X[train_idx], y[train_idx], X[test_idx], y[test_idx]
-    loaders = {"mnist": load_mnist, "fashion_mnist": load_fashion_mnist, "cifar10": load_cifar10}
-    loader = loaders[name]
-    X_tr, y_tr = loader(root, train=True, download=download)
-    X_te, y_te = loader(root, train=False, download=download)
+    X_tr, y_tr = info.loader(root, train=True, download=download)
+    X_te, y_te = info.loader(root, train=False, download=download)
     X_train, y_train = make_imbalanced(X_tr, y_tr, profile.train, random_state=rng)
     X_test, y_test = make_imbalanced(X_te, y_te, profile.test, random_state=rng)
     return X_train, y_train, X_test, y_test

@@ -6,6 +6,8 @@ import pytest
 import torch
 from _samplers import SAMPLERS
 
+from imblearn_deep.comparison.cli import main
+
 
 @pytest.fixture(params=sorted(SAMPLERS))
 def sampler_name(request) -> str:
@@ -24,3 +26,30 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def cli_run(tmp_path_factory):
+    """One tiny run of ``imblearn-deep compare`` on the digits, with an export.
+
+    Shared by the command-line tests and the fault tests (which copy its folder).
+    """
+    root = tmp_path_factory.mktemp("cli")
+    args = [
+        "compare",
+        "--samplers",
+        "none,ros,deepsmote",
+        "--seeds",
+        "0",
+        "--cv",
+        "2",
+        "--device",
+        "cpu",
+        "--output",
+        str(root / "out"),
+        "--export-balanced",
+        str(root / "balanced"),
+        "-q",
+    ]
+    assert main(args) == 0
+    return root, args

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import time
 
@@ -479,3 +480,91 @@ def test_cuda_request_without_cuda_is_an_error(digits):
     X, y = digits
     with pytest.raises(ValueError, match="CUDA is not available"):
         CNNClassifier(device="cuda", max_epochs=1).fit(X[:20], y[:20])
+
+
+# --------------------------------------------------------------------------------------
+# Value ranges, labels, global RNGs and interrupts (issue 12)
+# --------------------------------------------------------------------------------------
+
+
+def test_outlying_pixel_warns_and_extreme_ranges_raise(digits):
+    X, y = digits
+    X, y = X[:100].copy(), y[:100]
+    X[0, 0, 0, 0] = 1e30
+    with pytest.warns(UserWarning, match="dominated by a few outlying values"):
+        CNNClassifier(max_epochs=1, random_state=0).fit(X, y)
+    # np.errstate: scikit-learn's finiteness check sums X, which overflows here.
+    with pytest.raises(ValueError, match=r"range .* overflows"), np.errstate(invalid="ignore"):
+        CNNClassifier(max_epochs=1).fit(np.where(X > 4, 1e308, -1e308), y)
+    # Prediction input far outside the fitted 0..16 is a warning, and an error once its
+    # scaled values overflow float32; never NaN probabilities.
+    clf = CNNClassifier(max_epochs=1, random_state=0).fit(digits[0][:100], y)
+    with pytest.warns(UserWarning, match="far outside the range seen at fit"):
+        proba = clf.predict_proba(digits[0][:10] * 10)
+    assert np.isfinite(proba).all()
+    with pytest.raises(ValueError, match="overflow float32"):
+        clf.predict_proba(np.full((2, 1, 8, 8), 1e300))
+
+
+def test_prediction_leaves_every_global_rng_alone(digits):
+    import random
+
+    X, y = digits
+    clf = CNNClassifier(max_epochs=1, random_state=0).fit(X[:100], y[:100])
+    states = torch.get_rng_state(), np.random.get_state()[1], random.getstate()  # noqa: NPY002
+    clf.predict_proba(X[:70])
+    clf.predict(X[:70])
+    clf.score(X[:70], y[:70])
+    assert torch.equal(torch.get_rng_state(), states[0])
+    assert np.array_equal(np.random.get_state()[1], states[1])  # noqa: NPY002
+    assert random.getstate() == states[2]
+
+
+def test_single_class_y_raises_like_scikit_learn(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class: 3"):
+        CNNClassifier(max_epochs=1).fit(X[:20], np.full(20, 3))
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        CNNClassifier(max_epochs=1).partial_fit(X[:20], np.full(20, 3), classes=[3])
+    clf = CNNClassifier(max_epochs=1)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X[:20], np.full(20, 3))
+    assert not clf.__sklearn_is_fitted__()
+    # A one-class training set is fine when ``classes`` names the full label set.
+    wide = CNNClassifier(max_epochs=1, classes=[3, 4], random_state=0).fit(X[:20], np.full(20, 3))
+    assert wide.predict_proba(X[:5]).shape == (5, 2)
+
+
+def test_ctrl_c_is_reraised_and_callbacks_still_stop_training(digits, monkeypatch):
+    from skorch.callbacks import Callback
+
+    X, y = digits
+    train_step = CNNClassifier.train_step
+    steps = itertools.count(1)
+
+    def ctrl_c_in_the_third_step(self, batch, **fit_params):
+        # Ctrl-C lands wherever Python runs, in practice inside a training step.
+        if next(steps) % 3 == 0:
+            raise KeyboardInterrupt
+        return train_step(self, batch, **fit_params)
+
+    monkeypatch.setattr(CNNClassifier, "train_step", ctrl_c_in_the_third_step)
+    # 50 samples in batches of 25, two steps an epoch: Ctrl-C hits epochs 2 and 4 in their
+    # first step. skorch's NeuralNet.partial_fit would swallow it and return normally.
+    clf = CNNClassifier(max_epochs=5, batch_size=25, random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        clf.fit(X[:50], y[:50])
+    assert len(clf.history) == 2 and clf.__sklearn_is_fitted__()
+    with pytest.raises(KeyboardInterrupt):
+        clf.partial_fit(X[:50], y[:50])
+    assert len(clf.history) == 4
+    monkeypatch.undo()
+
+    class StopAfterTwoEpochs(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    # A callback's own KeyboardInterrupt is skorch's stop signal (EarlyStopping's too).
+    stopped = CNNClassifier(max_epochs=5, random_state=0, callbacks=[StopAfterTwoEpochs()])
+    assert len(stopped.fit(X[:50], y[:50]).history) == 2

@@ -344,30 +344,6 @@ def test_a_failing_sampler_is_recorded_and_retried(digits, tmp_path):
 METRICS = ("cv_f1_macro", "test_f1_macro", "test_balanced_accuracy", "test_g_mean", "test_accuracy")
 
 
-@pytest.fixture(scope="module")
-def cli_run(tmp_path_factory):
-    """One tiny run of ``imblearn-deep compare`` on the digits, with an export."""
-    root = tmp_path_factory.mktemp("cli")
-    args = [
-        "compare",
-        "--samplers",
-        "none,ros,deepsmote",
-        "--seeds",
-        "0",
-        "--cv",
-        "2",
-        "--device",
-        "cpu",
-        "--output",
-        str(root / "out"),
-        "--export-balanced",
-        str(root / "balanced"),
-        "-q",
-    ]
-    assert main(args) == 0
-    return root, args
-
-
 def test_cli_writes_results_report_and_figures(cli_run):
     root, _ = cli_run
     out = root / "out"
@@ -397,7 +373,9 @@ def test_cli_writes_results_report_and_figures(cli_run):
     report = (out / "report.md").read_text()
     assert "| DeepSMOTE | small CNN | 1 |" in report and "Per-class test recall" in report
     # matplotlib comes with the test extra: the figures must be there.
-    for figure in ("digits_f1", "digits_recall", "digits_confusion", "digits_deepsmote_images"):
+    figures = ("digits_f1", "digits_recall", "digits_confusion", "digits_deepsmote_images")
+    # Pixel samplers get an image grid too.
+    for figure in (*figures, "digits_ros_images"):
         assert (out / "figures" / f"{figure}.png").is_file()
     assert (out / "figures" / "digits_deepsmote_training.png").is_file()
 

@@ -15,8 +15,10 @@ from sklearn.datasets import load_digits
 
 from imblearn_deep import datasets
 from imblearn_deep.datasets import (
+    DATASETS,
     PROFILES,
     ImbalanceProfile,
+    get_dataset,
     load_cifar10,
     load_digits_images,
     load_fashion_mnist,
@@ -480,6 +482,83 @@ def test_imbalance_profile_is_frozen_and_validated():
         ImbalanceProfile(train=(3, -1), test=(1, 1))
 
 
+def test_registry_holds_every_dataset_once():
+    assert list(DATASETS) == ["digits", "mnist", "fashion_mnist", "cifar10"]
+    assert {name: info.profile for name, info in DATASETS.items()} == PROFILES
+    assert all(name == info.name for name, info in DATASETS.items())
+    assert DATASETS["fashion_mnist"].class_names == (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    )
+    assert DATASETS["cifar10"].class_names == (
+        "airplane",
+        "automobile",
+        "bird",
+        "cat",
+        "deer",
+        "dog",
+        "frog",
+        "horse",
+        "ship",
+        "truck",
+    )
+    for name in ("digits", "mnist"):
+        assert DATASETS[name].class_names == tuple("0123456789")
+    # Every thesis stand-in names a dataset the thesis ran.
+    assert {info.thesis_dataset for info in DATASETS.values()} == {
+        "mnist",
+        "fashion_mnist",
+        "cifar10",
+    }
+    assert DATASETS["digits"].thesis_dataset == "mnist"
+
+
+def test_every_registered_dataset_has_presets_and_thesis_meshes():
+    from imblearn_deep.comparison import get_preset, thesis_mesh
+
+    for name, info in DATASETS.items():
+        paper = get_preset("paper", name)
+        mesh = thesis_mesh("deepsmote", name)
+        assert mesh == thesis_mesh("deepsmote", info.thesis_dataset)
+        assert paper.sampler("deepsmote").params["latent_dim"] in mesh["latent_dim"]
+        # The fast preset's schedule follows the training-set size.
+        epochs = get_preset("fast", name).sampler("deepsmote").params["epochs"]
+        assert epochs == (30 if sum(info.profile.train) < 1000 else 10)
+
+
+def test_registry_image_shape_matches_the_loader():
+    X, _ = DATASETS["digits"].loader()
+    assert X.shape[1:] == DATASETS["digits"].image_shape
+
+
+def test_get_dataset_and_names_of():
+    info = get_dataset("fashion_mnist")
+    assert info is DATASETS["fashion_mnist"]
+    assert info.names_of(np.array([0, 5, 9])) == ["T-shirt/top", "Sandal", "Ankle boot"]
+    # Labels that are not class indices are shown as they are.
+    assert info.names_of([12, "x"]) == ["12", "x"]
+    with pytest.raises(ValueError, match=r"'svhn'.*\['cifar10', 'digits'"):
+        get_dataset("svhn")
+
+
+def test_dataset_info_is_frozen_and_validated():
+    info = DATASETS["mnist"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        info.title = "other"
+    with pytest.raises(ValueError, match="3 class names but the profile counts 10"):
+        dataclasses.replace(info, class_names=("a", "b", "c"))
+    with pytest.raises(ValueError, match=r"must be \(C, H, W\)"):
+        dataclasses.replace(info, image_shape=(28, 28))
+
+
 def test_load_imbalanced_digits_counts_and_real_rows():
     X_train, y_train, X_test, y_test = load_imbalanced("digits")
     profile = PROFILES["digits"]
@@ -497,7 +576,8 @@ def test_load_imbalanced_digits_train_test_disjoint(monkeypatch):
     X_ids = np.broadcast_to(
         np.arange(len(y), dtype=np.float32)[:, None, None, None], (len(y), 1, 8, 8)
     ).copy()
-    monkeypatch.setattr(datasets, "load_digits_images", lambda: (X_ids, y))
+    digits = dataclasses.replace(datasets.DATASETS["digits"], loader=lambda: (X_ids, y))
+    monkeypatch.setitem(datasets.DATASETS, "digits", digits)
     X_train, y_train, X_test, y_test = load_imbalanced("digits", random_state=3)
     train_ids = X_train[:, 0, 0, 0].astype(int)
     test_ids = X_test[:, 0, 0, 0].astype(int)
@@ -528,7 +608,9 @@ def test_load_imbalanced_official_splits(tmp_path, monkeypatch):
     small = ImbalanceProfile(
         train=(5, 4, 3, 2, 1, 1, 1, 1, 1, 1), test=(3, 2, 1, 1, 1, 1, 0, 0, 0, 1)
     )
-    monkeypatch.setitem(PROFILES, "mnist", small)
+    monkeypatch.setitem(
+        datasets.DATASETS, "mnist", dataclasses.replace(datasets.DATASETS["mnist"], profile=small)
+    )
     X_train, y_train, X_test, y_test = load_imbalanced("mnist", root=tmp_path)
     assert np.bincount(y_train, minlength=10).tolist() == list(small.train)
     assert np.bincount(y_test, minlength=10).tolist() == list(small.test)

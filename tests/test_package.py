@@ -13,6 +13,11 @@ import pytest
 MODULES_WITH_EXAMPLES = {
     "imblearn_deep._images": 1,
     "imblearn_deep._training": 1,
+    "imblearn_deep._fit_tasks": 1,
+    "imblearn_deep.batches": 2,
+    "imblearn_deep.losses": 3,
+    "imblearn_deep.schedules": 5,
+    "imblearn_deep._show_versions": 1,
     "imblearn_deep.nets._plan": 1,
     "imblearn_deep.nets.deep_smote": 1,
     "imblearn_deep.nets.bagan": 1,
@@ -24,10 +29,16 @@ MODULES_WITH_EXAMPLES = {
     "imblearn_deep.datasets": 8,
     "imblearn_deep.metrics": 1,
     "imblearn_deep.comparison.adapters": 1,
+    "imblearn_deep.comparison.artifacts": 1,
     "imblearn_deep.comparison.grid": 1,
     "imblearn_deep.comparison.runner": 1,
+    "imblearn_deep.comparison.store": 8,
+    "imblearn_deep.comparison.tables": 1,
+    "imblearn_deep.comparison.cell": 3,
+    "imblearn_deep.comparison.interrupts": 3,
     "imblearn_deep.comparison.quality": 3,
     "imblearn_deep.comparison.report": 3,
+    "imblearn_deep.comparison.stats": 6,
     "imblearn_deep.comparison.cli": 1,
 }
 

@@ -6,7 +6,9 @@ determinism; pickling; ``generate``; progress and history; bad input.
 
 from __future__ import annotations
 
+import itertools
 import pickle
+import warnings
 from collections import Counter
 
 import joblib
@@ -16,6 +18,7 @@ import torch
 from _samplers import imbalanced_images, make_tiny
 from imblearn.pipeline import Pipeline
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 
 from imblearn_deep import TrainingDivergedError
@@ -299,3 +302,76 @@ def test_float16_steps_go_through_a_loss_scaler():
     # float32: no scaler, the update goes through (and here poisons the weights).
     before, after, scaler = step_with_infinite_gradient("float32")
     assert not scaler.is_enabled() and not torch.isfinite(after).all()
+
+
+# --------------------------------------------------------------------------------------
+# Value ranges and dtypes that the min/max scaling must survive (issue 12)
+# --------------------------------------------------------------------------------------
+
+
+def test_bool_images_are_thresholded_not_cast(sampler_name):
+    X, y = imbalanced_images(counts=(40, 20, 10))
+    X = X > 0.45
+    X_res, y_res = make_tiny(sampler_name).fit_resample(X, y)
+    assert_resampled(X, y, X_res, y_res, {0: 40, 1: 40, 2: 40})
+    # 0/1 floats scale exactly as bool does, so the same seed trains the same networks:
+    # bool output is the float output thresholded at 0.5. Casting made every pixel True.
+    as_float, _ = make_tiny(sampler_name).fit_resample(X.astype(np.float32), y)
+    np.testing.assert_array_equal(X_res[len(X) :], as_float[len(X) :] > 0.5)
+    assert not X_res[len(X) :].all()
+
+
+def test_outlying_pixel_warns_that_it_dominates_the_scaling(sampler_name):
+    X, y = imbalanced_images(counts=(40, 20, 10))
+    X = X * 16
+    X[0, 0, 0, 0] = 1e30
+    with pytest.warns(UserWarning, match=r"dominated by a few outlying values"):
+        make_tiny(sampler_name).fit_resample(X, y)
+    # The same data without the outlier fit silently.
+    X[0, 0, 0, 0] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        make_tiny(sampler_name).fit_resample(X, y)
+
+
+def test_range_that_overflows_float64_is_an_error(sampler_name):
+    X, y = imbalanced_images()
+    X = np.where(X > 0.45, 1e308, -1e308)
+    # np.errstate: scikit-learn's finiteness check sums X, which overflows here.
+    with pytest.raises(ValueError, match=r"range .* overflows"), np.errstate(invalid="ignore"):
+        make_tiny(sampler_name).fit_resample(X, y)
+
+
+def test_keyboard_interrupt_stops_training(sampler_name, monkeypatch):
+    adam_step = torch.optim.Adam.step
+    steps = itertools.count(1)
+
+    def ctrl_c_in_the_third_step(self, *args, **kwargs):
+        # Ctrl-C lands wherever Python runs, in practice inside a training step.
+        if next(steps) == 3:
+            raise KeyboardInterrupt
+        return adam_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", ctrl_c_in_the_third_step)
+    X, y = imbalanced_images()
+    sampler = make_tiny(sampler_name, **MORE_EPOCHS[sampler_name])
+    with pytest.raises(KeyboardInterrupt):
+        sampler.fit_resample(X, y)
+    assert next(steps) == 4  # nothing ran after the interrupt
+    # Half-trained networks are no fitted sampler.
+    with pytest.raises(NotFittedError):
+        sampler.generate(2, 1)
+
+
+def test_generation_leaves_every_global_rng_alone(sampler_name):
+    import random
+
+    X, y = imbalanced_images()
+    sampler = make_tiny(sampler_name)
+    sampler.fit_resample(X, y)
+    states = torch.get_rng_state(), np.random.get_state()[1], random.getstate()  # noqa: NPY002
+    sampler.generate(5, 1, random_state=0)
+    assert torch.equal(torch.get_rng_state(), states[0])
+    assert np.array_equal(np.random.get_state()[1], states[1])  # noqa: NPY002
+    assert random.getstate() == states[2]
+

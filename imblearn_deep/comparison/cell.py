@@ -9,7 +9,6 @@ every validation fold and the test set hold real images only.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -25,14 +24,12 @@ from imblearn.pipeline import Pipeline
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from ..metrics import SCORERS, SCORES
+from .artifacts import save_sample_images
 from .grid import ClassifierSpec, SamplerSpec, n_settings
 from .quality import sample_quality
-from .store import ARTIFACTS_DIR, atomic_write, cell_slug, heldout_scores, jsonable
+from .store import ARTIFACTS_DIR, cell_slug, heldout_scores, jsonable
 
-__all__ = ["Cell", "build_pipeline", "fingerprint", "run_cell"]
-
-# Generated images kept per class for the report's image grids.
-IMAGES_PER_CLASS = 8
+__all__ = ["Cell", "build_pipeline", "cross_validates", "fingerprint", "run_cell"]
 
 
 def build_pipeline(
@@ -127,8 +124,10 @@ def _describe(value):
     return repr(value)
 
 
-def fingerprint(cell: Cell, n_folds: int, device: str, data_hash: str) -> str:
+def fingerprint(cell: Cell, n_folds: int, device: str, data_hash: str, search: str = "auto") -> str:
     """Hash of everything that determines a cell's numbers: data, pipeline, grid, folds.
+
+    A cell that does not cross-validate (:func:`cross_validates`) counts 0 folds.
 
     Examples
     --------
@@ -140,7 +139,8 @@ def fingerprint(cell: Cell, n_folds: int, device: str, data_hash: str) -> str:
     """
     pipe = build_pipeline(cell.sampler, cell.classifier, random_state=cell.seed, device=device)
     grid = {**cell.sampler.step_grid(), **cell.classifier.step_grid()}
-    described = (_describe(pipe.steps), _describe(sorted(grid.items())), n_folds, cell.seed)
+    folds = n_folds if cross_validates(grid, search) else 0
+    described = (_describe(pipe.steps), _describe(sorted(grid.items())), folds, cell.seed)
     return joblib.hash((described, data_hash))[:16]
 
 
@@ -189,18 +189,55 @@ def _sampler_record(sampler, fits: list[tuple[float, float]]) -> dict:
     return record
 
 
-def _save_images(sampler, X, y, classes, seed: int, path: Path) -> None:
-    """Real and generated images of every class, for the report's image grids."""
-    generated = np.stack(
-        [sampler.generate(IMAGES_PER_CLASS, label, random_state=seed) for label in classes]
+def cross_validates(grid: dict, search: str = "auto") -> bool:
+    """Whether a cell with ``grid`` runs a cross-validated search.
+
+    Examples
+    --------
+    >>> cross_validates({"clf__lr": [1e-3]}), cross_validates({"clf__lr": [1e-3, 3e-3]})
+    (False, True)
+    >>> cross_validates({"clf__lr": [1e-3]}, search="always")
+    True
+    """
+    if search not in ("auto", "always"):
+        raise ValueError(f"search must be 'auto' or 'always'; got {search!r}.")
+    return search == "always" or n_settings(grid) > 1
+
+
+def _print_epochs(pipe: Pipeline) -> None:
+    """Let the pipeline's torch steps print one line per epoch (verbose takes no part in
+    the numbers, nor in the cell's fingerprint)."""
+    for name, step in pipe.steps:
+        if not isinstance(step, str) and "verbose" in step.get_params(deep=False):
+            pipe.set_params(**{f"{name}__verbose": 1})
+
+
+def _search(pipe, grid, X, y, folds, *, n_jobs, verbose) -> tuple[dict, Pipeline]:
+    """GridSearchCV over ``grid``: the CV columns of the best setting, and its refit."""
+    refit = SCORES[0].name
+    search = GridSearchCV(
+        pipe,
+        grid,
+        scoring=SCORERS,
+        refit=refit,
+        cv=folds,
+        n_jobs=n_jobs,
+        error_score="raise",
+        verbose=max(verbose - 2, 0),
     )
-    real_index = np.concatenate([np.flatnonzero(y == c)[:IMAGES_PER_CLASS] for c in classes])
-    buffer = io.BytesIO()
-    np.savez_compressed(
-        buffer, classes=classes, generated=generated, real=X[real_index], real_labels=y[real_index]
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, buffer.getvalue())
+    start = time.perf_counter()
+    search.fit(X, y)
+    seconds = time.perf_counter() - start
+    results, i = search.cv_results_, search.best_index_
+    row = {
+        "best_params": jsonable(search.best_params_),
+        **{f"cv_{s.name}": float(results[f"mean_test_{s.name}"][i]) for s in SCORES},
+        f"cv_{refit}_std": float(results[f"std_test_{refit}"][i]),
+        "n_candidates": len(results["params"]),
+        "search_seconds": seconds,
+        "refit_seconds": float(search.refit_time_),
+    }
+    return row, search.best_estimator_
 
 
 def run_cell(
@@ -214,8 +251,13 @@ def run_cell(
     output: str | os.PathLike,
     verbose: int = 0,
     judge: Callable[[], object] | None = None,
+    search: str = "auto",
 ) -> dict:
     """Search, refit and score one cell; the row's measured fields.
+
+    A grid of one setting has nothing to choose: with ``search="auto"`` the pipeline is
+    then fitted once on the whole training set (the same model a search would refit, so
+    the same test scores) and the ``cv_*`` columns are None (``cv_folds`` 0).
 
     Parameters
     ----------
@@ -234,10 +276,13 @@ def run_cell(
     output : path-like
         The results folder; image artifacts go to ``output/artifacts/``.
     verbose : int, default=0
-        ``verbose - 1`` is passed to ``GridSearchCV``.
+        2 and more: the sampler and the classifier print one line per epoch (their
+        ``verbose=1``); ``verbose - 2`` is passed to ``GridSearchCV``.
     judge : callable, default=None
         Returns the quality judge of this cell's classifier and seed; ``None``: no
         quality columns.
+    search : {"auto", "always"}, default="auto"
+        ``"always"`` cross-validates a one-setting grid too.
 
     Returns
     -------
@@ -258,22 +303,27 @@ def run_cell(
             classes=classes,
             memory=cache_dir,
         )
+        if verbose >= 2:
+            _print_epochs(pipe)
         sampler_grid = cell.sampler.step_grid(max_neighbors=max_neighbors)
         grid = {**sampler_grid, **cell.classifier.step_grid()}
-        search = GridSearchCV(
-            pipe,
-            grid,
-            scoring=SCORERS,
-            refit=SCORES[0].name,
-            cv=folds,
-            n_jobs=n_jobs,
-            error_score="raise",
-            verbose=max(verbose - 1, 0),
-        )
-        start = time.perf_counter()
-        search.fit(X, y)
-        search_seconds = time.perf_counter() - start
-        best = search.best_estimator_
+        validated = cross_validates(grid, search)
+        if validated:
+            row, best = _search(pipe, grid, X, y, folds, n_jobs=n_jobs, verbose=verbose)
+        else:
+            best = pipe.set_params(**{name: values[0] for name, values in grid.items()})
+            start = time.perf_counter()
+            best.fit(X, y)
+            seconds = time.perf_counter() - start
+            row = {
+                "best_params": jsonable({name: values[0] for name, values in grid.items()}),
+                **{f"cv_{s.name}": None for s in SCORES},
+                f"cv_{SCORES[0].name}_std": None,
+                "cv_folds": 0,
+                "n_candidates": 1,
+                "search_seconds": seconds,
+                "refit_seconds": seconds,
+            }
         start = time.perf_counter()
         y_pred = best.predict(X_test)
         predict_seconds = time.perf_counter() - start
@@ -281,31 +331,32 @@ def run_cell(
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
 
-    results, i = search.cv_results_, search.best_index_
-    refit = SCORES[0].name
-    row = {
-        "best_params": jsonable(search.best_params_),
-        **{f"cv_{s.name}": float(results[f"mean_test_{s.name}"][i]) for s in SCORES},
-        f"cv_{refit}_std": float(results[f"std_test_{refit}"][i]),
-        **heldout_scores(y_test, y_pred, classes),
-        "n_candidates": len(results["params"]),
-        "sampler_settings": n_settings(sampler_grid) if cell.sampler.resamples else 0,
-        "sampler_fits": len(fits),
-        "expected_sampler_fits": (
-            n_settings(sampler_grid) * n_folds + 1 if cell.sampler.resamples else 0
+    row.update(
+        heldout_scores(y_test, y_pred, classes),
+        sampler_settings=n_settings(sampler_grid) if cell.sampler.resamples else 0,
+        sampler_fits=len(fits),
+        expected_sampler_fits=(
+            n_settings(sampler_grid) * (n_folds if validated else 0) + 1
+            if cell.sampler.resamples
+            else 0
         ),
-        "search_seconds": search_seconds,
-        "refit_seconds": float(search.refit_time_),
-        "predict_seconds": predict_seconds,
-    }
+        predict_seconds=predict_seconds,
+    )
     sampler = best.named_steps["sampler"]
     row.update(_sampler_record(sampler, fits))
+    # The compute the refitted classifier had: equal step budgets make methods comparable.
+    clf = best.named_steps["clf"]
+    row["clf_steps"] = getattr(clf, "n_steps_", None)
+    row["clf_images_seen"] = getattr(clf, "n_images_seen_", None)
     if judge is not None and cell.sampler.resamples:
         start = time.perf_counter()
         row.update(sample_quality(sampler, judge(), X, y, random_state=cell.seed))
         row["quality_seconds"] = time.perf_counter() - start
-    if hasattr(sampler, "generate"):
+    if cell.sampler.resamples:
         relative = Path(ARTIFACTS_DIR, cell.slug + ".npz")
-        _save_images(sampler, X, y, classes, cell.seed, Path(output, relative))
-        row["images"] = relative.as_posix()
+        saved = save_sample_images(
+            sampler, X, y, classes=classes, random_state=cell.seed, path=Path(output, relative)
+        )
+        if saved is not None:
+            row["images"] = relative.as_posix()
     return row

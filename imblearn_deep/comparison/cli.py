@@ -17,8 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
-from ..datasets import PROFILES
-from .grid import PRESET_NAMES
+from ..datasets import DATASETS
 from .interrupts import Interrupted, stop_on_signals
 
 __all__ = ["build_parser", "main"]
@@ -95,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--dataset",
-        choices=sorted(PROFILES),
+        choices=sorted(DATASETS),
         default="digits",
         help="data set and imbalance profile (default: digits, offline)",
     )
@@ -109,16 +108,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument(
         "--preset",
-        choices=PRESET_NAMES,
         default="fast",
+        metavar="NAME",
+        # Checked after parsing (_check_choices): the presets' module imports torch.
         help="fast: minutes on a CPU (default); paper: the thesis's networks, for a GPU",
     )
     compare.add_argument(
         "--samplers",
         type=_names,
         metavar="A,B",
-        help="samplers to compare (default: all): none, weighted, ros, smote, adasyn, "
-        "deepsmote, bagangp",
+        help="methods to compare (default: all): none, weighted, logit_adjusted, drw, "
+        "balanced_batches, ros, smote, adasyn, deepsmote, bagangp",
     )
     compare.add_argument(
         "--classifiers",
@@ -141,6 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_n_jobs,
         metavar="N",
         help="parallel fits per grid search (default: 1; all Dask workers with --backend dask)",
+    )
+    compare.add_argument(
+        "--jobs",
+        type=_n_jobs,
+        default=1,
+        metavar="N",
+        help="cells run at once in parallel processes, one torch thread each unless --threads "
+        "(default: 1; -1: one per core); the numbers are the same as with 1",
     )
     compare.add_argument(
         "--device", default="auto", help="torch device: auto (default), cpu, cuda, cuda:N"
@@ -179,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose",
         action="count",
         default=0,
-        help="more output: -v adds the grid search's progress",
+        help="more output: -v adds a line per training epoch of every sampler and classifier "
+        "(on a terminal, one live line), -vv the grid search's progress",
     )
     compare.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines, only the final table"
@@ -209,8 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_choices(parser, args) -> None:
     """Errors argparse cannot see: names of the preset's candidates, option pairs."""
-    from .grid import get_preset
+    from .grid import PRESET_NAMES, get_preset
 
+    if args.preset not in PRESET_NAMES:
+        parser.error(
+            f"argument --preset: invalid choice: {args.preset!r} (choose from "
+            f"{', '.join(PRESET_NAMES)})"
+        )
     preset = get_preset(args.preset, args.dataset)
     for option, requested, available in (
         ("--samplers", args.samplers, preset.samplers),
@@ -301,6 +315,7 @@ def _compare(parser, args) -> int:
         dataset=args.dataset,
         output=args.output,
         n_jobs=args.n_jobs,
+        jobs=args.jobs,
         backend=args.backend,
         scheduler=args.scheduler,
         device=args.device,

@@ -23,7 +23,7 @@ from typing import Any
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 
 from ..classifiers import CNNClassifier
-from ..datasets import PROFILES
+from ..datasets import get_dataset
 from ..over_sampling import BAGANGP, DeepSMOTE
 from .adapters import FlattenSampler
 
@@ -229,7 +229,8 @@ class Preset:
     --------
     >>> preset = get_preset("fast")
     >>> [spec.name for spec in preset.samplers]
-    ['none', 'weighted', 'ros', 'smote', 'adasyn', 'deepsmote', 'bagangp']
+    ['none', 'weighted', 'logit_adjusted', 'drw', 'balanced_batches', 'ros', 'smote', 'adasyn',
+     'deepsmote', 'bagangp']
     >>> preset.sampler("smote").label
     'SMOTE'
     """
@@ -298,12 +299,27 @@ _PAPER_ARCHITECTURES = ("resnet18", "resnet34", "resnet50", "squeezenet1_1", "ef
 
 
 def _classic_samplers(k_neighbors: int = 5) -> tuple[SamplerSpec, ...]:
-    """The baselines every preset shares: no resampling, a weighted loss, and the
-    classic over-samplers on flattened images."""
+    """The baselines every preset shares: no resampling, a weighted loss, the
+    logit-adjusted loss and deferred re-weighting, balanced batches, and the classic
+    over-samplers on flattened images."""
     return (
         SamplerSpec("none", "none"),
         SamplerSpec(
             "weighted", "class-weighted loss", classifier_params={"class_weight": "balanced"}
+        ),
+        # The strongest simple baselines of long-tail learning, which change only the
+        # loss: Menon et al. (ICLR 2021) at their tau = 1, and Cao et al.'s DRW (NeurIPS
+        # 2019) with its switch at 80% of the training (epoch 160 of 200).
+        SamplerSpec(
+            "logit_adjusted", "Logit-adjusted loss", classifier_params={"loss": "logit_adjusted"}
+        ),
+        SamplerSpec("drw", "Deferred re-weighting", classifier_params={"drw_start": 0.8}),
+        # Random over-sampling's class balance and epoch length, streamed: balanced
+        # mini-batches of the original images instead of a resampled copy of them.
+        SamplerSpec(
+            "balanced_batches",
+            "Balanced batches",
+            classifier_params={"balanced_batches": "oversample"},
         ),
         SamplerSpec("ros", "RandomOverSampler", RandomOverSampler, flatten=True),
         SamplerSpec(
@@ -346,10 +362,13 @@ _FAST_SCHEDULES = {
         "cv": 2,
     },
 }
+# Training sets from this size on take the "large" schedule.
+_LARGE_TRAINING_SET = 5000
 
 
 def _fast(dataset: str) -> Preset:
-    schedule = _FAST_SCHEDULES["small" if _check_dataset(dataset) == "digits" else "large"]
+    n_train = sum(get_dataset(dataset).profile.train)
+    schedule = _FAST_SCHEDULES["small" if n_train < _LARGE_TRAINING_SET else "large"]
     samplers = _classic_samplers() + (
         SamplerSpec(
             "deepsmote",
@@ -405,8 +424,9 @@ def _fast(dataset: str) -> Preset:
 
 # The generator settings the thesis retained after its grid search: Table 4.5 (DeepSMOTE:
 # batch, hidden channels "dim_h", latent size "n_z", learning rate, 300 epochs) and
-# Table 4.6 (BAGAN-GP: GAN epochs, batch, latent size, learning rate). The 8x8 digits
-# stand in for MNIST.
+# Table 4.6 (BAGAN-GP: GAN epochs, batch, latent size, learning rate). These tables and
+# the meshes below are keyed by a registry entry's ``thesis_dataset`` (the 8x8 digits
+# stand in for MNIST).
 _THESIS_DEEPSMOTE = {
     "mnist": {"batch_size": 64, "hidden_channels": 128, "latent_dim": 600},
     "fashion_mnist": {"batch_size": 32, "hidden_channels": 128, "latent_dim": 600},
@@ -468,16 +488,6 @@ _THESIS_MESHES = {
 }
 
 
-def _check_dataset(dataset: str) -> str:
-    if dataset not in PROFILES:
-        raise ValueError(f"Unknown dataset {dataset!r}; valid names are {sorted(PROFILES)}.")
-    return dataset
-
-
-def _thesis_dataset(dataset: str) -> str:
-    return "mnist" if _check_dataset(dataset) == "digits" else dataset
-
-
 def thesis_mesh(sampler: str, dataset: str = "mnist") -> dict[str, list]:
     """The grid the thesis searched for a generator, with this package's names.
 
@@ -500,14 +510,16 @@ def thesis_mesh(sampler: str, dataset: str = "mnist") -> dict[str, list]:
     """
     if sampler not in _THESIS_MESHES:
         raise ValueError(f"No thesis mesh for {sampler!r}; choose from {sorted(_THESIS_MESHES)}.")
-    mesh = _THESIS_MESHES[sampler][_thesis_dataset(dataset)]
+    mesh = _THESIS_MESHES[sampler][get_dataset(dataset).thesis_dataset]
     return {name: list(values) for name, values in mesh.items()}
 
 
 def _paper(dataset: str) -> Preset:
-    thesis = _thesis_dataset(dataset)
-    # BAGAN-GP's reference code resizes every image to 64x64; tiny 8x8 digits keep theirs.
-    image_size = {} if dataset == "digits" else {"image_size": 64}
+    info = get_dataset(dataset)
+    thesis = info.thesis_dataset
+    # BAGAN-GP's reference code resizes every image to 64x64; a stand-in for a thesis
+    # dataset (the tiny 8x8 digits) keeps its size.
+    image_size = {"image_size": 64} if thesis == info.name else {}
     samplers = _classic_samplers() + (
         SamplerSpec(
             "deepsmote",

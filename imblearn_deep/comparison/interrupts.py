@@ -51,10 +51,11 @@ class SignalGuard:
     >>> guard = SignalGuard()
     >>> guard.check()  # nothing received: returns
     >>> guard.received = signal.SIGINT
-    >>> guard.check()
-    Traceback (most recent call last):
-    ...
-    imblearn_deep.comparison.interrupts.Interrupted: stopped by SIGINT
+    >>> try:
+    ...     guard.check()
+    ... except Interrupted as stop:  # a KeyboardInterrupt: doctest would not catch it
+    ...     print(stop, stop.exit_code)
+    stopped by SIGINT 130
     """
 
     def __init__(self):

@@ -1,12 +1,15 @@
-"""Turn ``results.json`` into ``report.md`` and figures a person reads.
+"""Turn a results folder into ``report.md`` and figures a person reads.
 
 Tables give mean ± standard deviation over seeds; figures (when matplotlib is
 installed) show macro-F1 per sampler with its spread, per-class recall, confusion
-matrices, real and generated images per class, and the generators' training curves.
+matrices, real and synthetic images per class for every resampling method, and the
+generators' training curves. Built-in datasets name their classes (the registry,
+:data:`imblearn_deep.datasets.DATASETS`).
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Sequence
@@ -14,20 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .runner import read_results
+from ..datasets import DATASETS
+from .stats import paired_section, ranks_across_datasets
+from .store import ResultsStore, atomic_write, report_columns
+from .tables import markdown_table
 
 __all__ = ["mean_std", "summary_table", "write_report"]
 
 REPORT = "report.md"
 FIGURES_DIR = "figures"
-
-_SCORES = (
-    ("test_f1_macro", "Test macro-F1"),
-    ("test_balanced_accuracy", "Test balanced acc."),
-    ("test_g_mean", "Test G-mean"),
-    ("test_accuracy", "Test accuracy"),
-    ("cv_f1_macro", "CV macro-F1"),
-)
 
 
 def mean_std(values: Sequence[float]) -> tuple[float, float]:
@@ -46,7 +44,9 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
     return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
-def _fmt(values: Sequence[float], digits: int = 3) -> str:
+def _fmt(values: Sequence[float | None], digits: int = 3) -> str:
+    # None: not measured (no cross-validation for a one-setting grid).
+    values = [v for v in values if v is not None]
     if not values:
         return "–"
     mean, std = mean_std(values)
@@ -61,20 +61,13 @@ def _groups(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
     return groups
 
 
-def _table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    # A "|" inside a cell (an error message) would end the cell.
-    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in line) + " |" for line in body]
-    return "\n".join(lines)
-
-
 def summary_table(rows: list[dict]) -> str:
     """Markdown table of test and CV scores, mean ± std over seeds, per sampler/classifier.
 
     Parameters
     ----------
     rows : list of dict
-        Rows of ``results.json`` (failed cells are left out).
+        Rows of a results folder (failed cells are left out).
 
     Returns
     -------
@@ -96,23 +89,30 @@ def summary_table(rows: list[dict]) -> str:
         best[classifier] = max(best.get(classifier, -1.0), score)
     body = []
     for (_, classifier), group in groups.items():
-        cells = [_fmt([r[key] for r in group]) for key, _ in _SCORES]
+        cells = [_fmt([r[key] for r in group]) for key, _ in report_columns()]
         if math.isclose(mean_std([r["test_f1_macro"] for r in group])[0], best[classifier]):
             cells[0] = f"**{cells[0]}**"
         body.append([group[0]["sampler_label"], group[0]["classifier_label"], len(group), *cells])
-    return _table(["Sampler", "Classifier", "Seeds", *(label for _, label in _SCORES)], body)
+    return markdown_table(
+        ["Sampler", "Classifier", "Seeds", *(label for _, label in report_columns())], body
+    )
 
 
 def _recall_table(rows: list[dict]) -> str:
     ok = [r for r in rows if r["status"] == "ok"]
     classes = ok[0]["classes"]
     counts = ok[0]["test_class_counts"]
-    header = ["Sampler", "Classifier", *(f"{c} (n={counts[str(c)]})" for c in classes)]
+    names = _class_names(ok[0]["dataset"], classes)
+    header = [
+        "Sampler",
+        "Classifier",
+        *(f"{name} (n={counts[str(c)]})" for c, name in zip(classes, names, strict=True)),
+    ]
     body = []
     for group in _groups(ok).values():
         recalls = [_fmt([r["recall"][str(c)] for r in group], 2) for c in classes]
         body.append([group[0]["sampler_label"], group[0]["classifier_label"], *recalls])
-    return _table(header, body)
+    return markdown_table(header, body)
 
 
 def _params_table(rows: list[dict]) -> str:
@@ -127,11 +127,15 @@ def _params_table(rows: list[dict]) -> str:
                     r["sampler_label"],
                     r["classifier_label"],
                     r["seed"],
-                    f"{r['cv_f1_macro']:.3f} ± {r['cv_f1_macro_std']:.3f}",
+                    "–"
+                    if r["cv_f1_macro"] is None
+                    else f"{r['cv_f1_macro']:.3f} ± {r['cv_f1_macro_std']:.3f}",
                     params or "–",
                 ]
             )
-    return _table(["Sampler", "Classifier", "Seed", "CV macro-F1 (± over folds)", "Best"], body)
+    return markdown_table(
+        ["Sampler", "Classifier", "Seed", "CV macro-F1 (± over folds)", "Best"], body
+    )
 
 
 def _quality_table(rows: list[dict]) -> str | None:
@@ -162,8 +166,9 @@ def _quality_table(rows: list[dict]) -> str | None:
                 *per_class,
             ]
         )
-    header = ["Sampler", "Judge", "Label fidelity", "Class Fréchet (mean)", *map(str, classes)]
-    return _table(header, body)
+    names = _class_names(measured[0]["dataset"], classes)
+    header = ["Sampler", "Judge", "Label fidelity", "Class Fréchet (mean)", *names]
+    return markdown_table(header, body)
 
 
 def _cost_table(rows: list[dict]) -> str:
@@ -171,6 +176,9 @@ def _cost_table(rows: list[dict]) -> str:
     for group in _groups([r for r in rows if r["status"] == "ok"]).values():
         first = group[0]
         fits = sorted({(r["sampler_fits"], r["expected_sampler_fits"]) for r in group})
+        steps = sorted(
+            {(r["clf_steps"], r["clf_images_seen"]) for r in group if r.get("clf_steps")}
+        )
         seconds = [
             _fmt([r[key] for r in group if r.get(key) is not None], 2)
             for key in (
@@ -185,6 +193,7 @@ def _cost_table(rows: list[dict]) -> str:
                 first["sampler_label"],
                 first["classifier_label"],
                 ", ".join(f"{n} ({e})" for n, e in fits),
+                ", ".join(f"{n:,} ({seen:,})" for n, seen in steps) or "–",
                 *seconds,
             ]
         )
@@ -192,12 +201,13 @@ def _cost_table(rows: list[dict]) -> str:
         "Sampler",
         "Classifier",
         "Sampler fits (expected)",
+        "Classifier steps (images seen), refit",
         "Sampler s (refit)",
         "Generator training s",
         "Generation s",
         "Grid search s",
     ]
-    return _table(header, body)
+    return markdown_table(header, body)
 
 
 # -- figures ------------------------------------------------------------------------------
@@ -213,28 +223,59 @@ def _figure_class():
 
 def _save(fig, path: Path) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    # Rendered in memory, then written atomically: an interrupt leaves no half PNG.
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix.lstrip(".") or "png", dpi=110, bbox_inches="tight")
+    atomic_write(path, buffer.getvalue())
     return path.name
+
+
+def _dataset_info(dataset: str):
+    """The registry entry of a built-in dataset, or None (a "custom" one)."""
+    return DATASETS.get(dataset)
+
+
+def _class_names(dataset: str, classes) -> list[str]:
+    """How figures name the classes: the registry's names for a built-in dataset."""
+    info = _dataset_info(dataset)
+    return info.names_of(list(classes)) if info else [str(c) for c in classes]
+
+
+def _score_limits(values: Sequence[float], margin: float = 0.1) -> tuple[float, float]:
+    """The range of ``values`` widened by ``margin`` of its width (0.01 at least).
+
+    A 0-1 axis would flatten the few hundredths by which the samplers differ.
+    """
+    low, high = min(values), max(values)
+    pad = max(margin * (high - low), 0.01)
+    return low - pad, high + pad
 
 
 def _plot_scores(Figure, rows, path: Path) -> str:
     groups = _groups([r for r in rows if r["status"] == "ok"])
     classifiers = list(dict.fromkeys(c for _, c in groups))
-    fig = Figure(figsize=(max(6.0, 1.1 * len(groups) / len(classifiers) + 2), 3.6))
+    per_classifier = len(groups) / len(classifiers)
+    fig = Figure(figsize=(max(6.0, (0.8 * per_classifier + 1.0) * len(classifiers)), 3.6))
     axes = fig.subplots(1, len(classifiers), sharey=True, squeeze=False)[0]
+    shown = []
     for ax, classifier in zip(axes, classifiers, strict=True):
         mine = [g for (_, c), g in groups.items() if c == classifier]
         for x, group in enumerate(mine):
             test = [r["test_f1_macro"] for r in group]
             mean, std = mean_std(test)
-            ax.bar(x, mean, yerr=std, capsize=4, color="C0", alpha=0.75)
-            ax.plot([x] * len(test), test, "o", color="k", markersize=3)
-            ax.plot(x, mean_std([r["cv_f1_macro"] for r in group])[0], "_", color="C3", ms=18)
+            # Seeds side by side in a fixed pattern (no random jitter), so that equal
+            # scores stay visible and the figure is the same on every run.
+            offsets = np.linspace(-0.12, 0.12, len(test)) if len(test) > 1 else np.zeros(1)
+            ax.plot(x - 0.1 + offsets, test, "o", color=f"C{x % 10}", alpha=0.75, ms=5)
+            ax.errorbar(x + 0.22, mean, yerr=std, fmt="_", color="k", ms=12, capsize=3)
+            shown += [*test, mean - std, mean + std]
         ax.set_xticks(range(len(mine)), [g[0]["sampler_label"] for g in mine], rotation=35)
+        ax.set_xlim(-0.6, len(mine) - 0.4)
         ax.set_title(mine[0][0]["classifier_label"])
-        ax.set_ylim(0, 1)
         ax.grid(axis="y", alpha=0.3)
-    axes[0].set_ylabel("macro-F1 (bars: test mean ± std,\ndots: seeds, red: CV mean)")
+    axes[0].set_ylim(*_score_limits(shown))
+    axes[0].set_ylabel("test macro-F1")
+    fig.suptitle("Test macro-F1: dots are seeds, black bars mean ± std over seeds", fontsize=9)
     return _save(fig, path)
 
 
@@ -242,6 +283,7 @@ def _plot_recall(Figure, rows, path: Path) -> str:
     ok = [r for r in rows if r["status"] == "ok"]
     classes = ok[0]["classes"]
     counts = ok[0]["test_class_counts"]
+    names = _class_names(ok[0]["dataset"], classes)
     groups = _groups(ok)
     classifiers = list(dict.fromkeys(c for _, c in groups))
     fig = Figure(figsize=(7.5, 3.4 * len(classifiers)))
@@ -253,7 +295,8 @@ def _plot_recall(Figure, rows, path: Path) -> str:
             # A small sideways shift per sampler keeps equal recalls from hiding each other.
             x = np.arange(len(classes)) + 0.06 * (index - (len(mine) - 1) / 2)
             ax.plot(x, means, "o-", markersize=4, label=group[0]["sampler_label"])
-        ax.set_xticks(range(len(classes)), [f"{k}\nn={counts[str(k)]}" for k in classes])
+        ticks = [f"{name}\nn={counts[str(k)]}" for name, k in zip(names, classes, strict=True)]
+        ax.set_xticks(range(len(classes)), ticks, fontsize=7)
         ax.set_ylim(-0.03, 1.03)
         ax.set_ylabel("test recall (mean over seeds)")
         ax.set_title(mine[0][0]["classifier_label"])
@@ -273,8 +316,11 @@ def _plot_confusions(Figure, rows, path: Path) -> str:
         normalised = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
         ax.imshow(normalised, vmin=0, vmax=1, cmap="Blues")
         classes = group[0]["classes"]
-        ax.set_xticks(range(len(classes)), classes, fontsize=7)
-        ax.set_yticks(range(len(classes)), classes, fontsize=7)
+        names = _class_names(group[0]["dataset"], classes)
+        # Names longer than a digit or two would overlap side by side.
+        rotation = 90 if max(map(len, names)) > 2 else 0
+        ax.set_xticks(range(len(classes)), names, fontsize=7, rotation=rotation)
+        ax.set_yticks(range(len(classes)), names, fontsize=7)
         ax.set_xlabel("predicted", fontsize=8)
         ax.set_ylabel("true", fontsize=8)
         ax.set_title(f"{group[0]['sampler_label']}, {group[0]['classifier_label']}", fontsize=8)
@@ -301,31 +347,96 @@ def _as_images(X: np.ndarray) -> tuple[np.ndarray, str | None]:
     return X.transpose(0, 2, 3, 1)[..., :3], None
 
 
-def _plot_images(Figure, row, output: Path, path: Path) -> str:
-    with np.load(output / row["images"]) as saved:
-        classes, generated = saved["classes"], saved["generated"]
-        real, real_labels = saved["real"], saved["real_labels"]
-    per_class = generated.shape[1]
-    n_real = max(int(np.sum(real_labels == c)) for c in classes)
-    n_cols = n_real + per_class
-    fig = Figure(figsize=(0.6 * n_cols + 0.8, 0.62 * len(classes) + 0.6))
-    axes = fig.subplots(len(classes), n_cols, squeeze=False)
-    # One scale for real and generated images, so their contrast compares.
-    images, cmap = _as_images(np.concatenate([real, generated.reshape(-1, *generated.shape[2:])]))
-    real_images, fake_images = images[: len(real)], images[len(real) :]
+def _load_images(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of an image artifact (see ``artifacts.save_sample_images``)."""
+    with np.load(path) as saved:
+        arrays = {key: saved[key] for key in saved.files}
+    if "generated_labels" not in arrays:
+        # Written before every sampler had a grid: the deep samplers' images only, as
+        # ``generated`` of shape (classes, per class, ...).
+        generated = arrays["generated"]
+        arrays["generated"] = generated.reshape(-1, *generated.shape[2:])
+        arrays["generated_labels"] = np.repeat(arrays["classes"], generated.shape[1])
+    return arrays
+
+
+# Inches per image in the grids, and the gap between the real and the synthetic block,
+# in image widths.
+_IMAGE_INCHES = 0.5
+_BLOCK_GAP = 1.0
+
+
+def _mosaic(images: np.ndarray, labels, classes, n_cols: int, pad: int) -> np.ndarray:
+    """One picture of a block: a row per class, its images side by side, white between.
+
+    One ``imshow`` per block instead of one axes per image: a 10 x 16 grid drawn as 160
+    axes took about 5 s, as two pictures about 0.4 s (2 busy cores, matplotlib 3.11).
+    """
+    h, w = images.shape[1:3]
+    out = np.ones((len(classes) * (h + pad) - pad, n_cols * (w + pad) - pad, *images.shape[3:]))
     for i, label in enumerate(classes):
-        mine = real_images[real_labels == label]
-        for j in range(n_cols):
-            ax = axes[i, j]
-            ax.set_axis_off()
-            if j < len(mine):
-                ax.imshow(mine[j], cmap=cmap, vmin=0, vmax=1)
-            elif j >= n_real:
-                ax.imshow(fake_images[i * per_class + j - n_real], cmap=cmap, vmin=0, vmax=1)
-        axes[i, 0].text(-0.6, 0.5, str(label), transform=axes[i, 0].transAxes, va="center")
+        for j, image in enumerate(images[labels == label][:n_cols]):
+            out[i * (h + pad) : i * (h + pad) + h, j * (w + pad) : j * (w + pad) + w] = image
+    return out
+
+
+def _plot_images(Figure, row, output: Path, path: Path) -> str:
+    saved = _load_images(output / row["images"])
+    classes = saved["classes"]
+    real, real_labels = saved["real"], saved["real_labels"]
+    synthetic, synthetic_labels = saved["generated"], saved["generated_labels"]
+    names = _class_names(row["dataset"], classes)
+    n_real = max(int(np.sum(real_labels == c)) for c in classes)
+    n_synthetic = max(1, *(int(np.sum(synthetic_labels == c)) for c in classes))
+    # One scale for real and synthetic images, so their contrast compares.
+    images, cmap = _as_images(np.concatenate([real, synthetic]))
+    real_images, synthetic_images = images[: len(real)], images[len(real) :]
+    h = images.shape[1]
+    pad = max(1, h // 10)
+    blocks = (
+        ("real", "real", _mosaic(real_images, real_labels, classes, n_real, pad)),
+        (
+            "synthetic",
+            f"synthetic: {row['sampler_label']}",
+            _mosaic(synthetic_images, synthetic_labels, classes, n_synthetic, pad),
+        ),
+    )
+    # Inches around the blocks: the class names on the left, the titles on top.
+    left, top = 0.15 + 0.075 * max(map(len, names)), 0.7
+    widths = [n_real, _BLOCK_GAP, n_synthetic]
+    width = left + _IMAGE_INCHES * sum(widths) + 0.1
+    height = top + _IMAGE_INCHES * len(classes) + 0.1
+    fig = Figure(figsize=(width, height))
+    grid = fig.add_gridspec(
+        1,
+        3,
+        width_ratios=widths,
+        wspace=0,
+        left=left / width,
+        right=1 - 0.1 / width,
+        bottom=0.1 / height,
+        top=1 - top / height,
+    )
+    rows_at = np.arange(len(classes)) * (h + pad) + (h - 1) / 2
+    for column, (kind, title, mosaic) in zip((0, 2), blocks, strict=True):
+        ax = fig.add_subplot(grid[0, column], label=kind)
+        ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(title, fontsize=9, weight="bold")
+        ax.set_xticks([])
+        ax.set_yticks(rows_at, names if kind == "real" else [], fontsize=8)
+        ax.tick_params(length=0)
+        ax.spines[:].set_visible(False)
+        if kind == "synthetic":
+            for y, label in zip(rows_at, classes, strict=True):
+                if not np.any(synthetic_labels == label):
+                    # The pixel samplers add nothing to the majority class.
+                    ax.text(0, y, "none added", va="center", fontsize=7, color="0.4")
+    info = _dataset_info(row["dataset"])
     fig.suptitle(
-        f"{row['sampler_label']} (seed {row['seed']}): {n_real} real images per class, "
-        f"then {per_class} generated",
+        f"{info.title if info else row['dataset']}, seed {row['seed']}: up to {n_real} real "
+        f"and {n_synthetic} synthetic images per class",
+        y=1 - 0.06 / height,
+        va="top",
         fontsize=9,
     )
     return _save(fig, path)
@@ -361,7 +472,10 @@ def _figures(rows: list[dict], output: Path, dataset: str) -> list[tuple[str, st
         return []
     folder = output / FIGURES_DIR
     made = [
-        ("Test macro-F1 per sampler", _plot_scores(Figure, rows, folder / f"{dataset}_f1.png")),
+        (
+            "Test macro-F1 per sampler and seed",
+            _plot_scores(Figure, rows, folder / f"{dataset}_f1.png"),
+        ),
         ("Per-class test recall", _plot_recall(Figure, rows, folder / f"{dataset}_recall.png")),
         (
             "Confusion matrices",
@@ -369,16 +483,18 @@ def _figures(rows: list[dict], output: Path, dataset: str) -> list[tuple[str, st
         ),
     ]
     ok = [r for r in rows if r["status"] == "ok"]
-    first_classifier = ok[0]["classifier"]
     for sampler in dict.fromkeys(r["sampler"] for r in ok):
-        mine = [r for r in ok if r["sampler"] == sampler and r["classifier"] == first_classifier]
+        # Images and training curves from the cells of one classifier (the first that ran
+        # this sampler): every cell refits the sampler, so the others would repeat them.
+        classifier = next(r["classifier"] for r in ok if r["sampler"] == sampler)
+        mine = [r for r in ok if r["sampler"] == sampler and r["classifier"] == classifier]
         label = mine[0]["sampler_label"]
         with_images = [r for r in mine if r.get("images")]
         if with_images and (output / with_images[0]["images"]).is_file():
             name = folder / f"{dataset}_{sampler}_images.png"
             made.append(
                 (
-                    f"{label}: real and generated images",
+                    f"{label}: real and synthetic images",
                     _plot_images(Figure, with_images[0], output, name),
                 )
             )
@@ -399,13 +515,21 @@ def _protocol(rows: list[dict]) -> str:
     seeds = sorted({r["seed"] for r in rows})
     train = first["train_class_counts"]
     test = first["test_class_counts"]
+    folds = max(r["cv_folds"] for r in rows)
+    fitted_once = [r for r in rows if r["cv_folds"] == 0]
+    once = (
+        " A cell whose grid has a single setting has nothing to tune: it is fitted once on "
+        "the whole training set and scored on the test set (no CV scores)."
+        if fitted_once
+        else ""
+    )
     return (
         f"Training set: {sum(train.values())} images, per class {list(train.values())}. "
         f"Test set: {sum(test.values())} real held-out images, per class "
         f"{list(test.values())}.\n\n"
         f"Each cell is an imblearn `Pipeline(sampler, classifier)` tuned by `GridSearchCV` on "
-        f"{first['cv_folds']} stratified shuffled folds of the training set (refit on "
-        f"macro-F1), refitted on the whole training set and scored once on the test set. "
+        f"{folds} stratified shuffled folds of the training set (refit on "
+        f"macro-F1), refitted on the whole training set and scored once on the test set.{once} "
         f"Samplers only run inside `Pipeline.fit`, on the training part of each fold: every "
         f"validation fold and the test set hold real images only. The pipeline's `memory` "
         f"trains each generator once per fold and setting. G-mean is the geometric mean of "
@@ -434,9 +558,14 @@ def write_report(output: str | os.PathLike = "results") -> Path:
     >>> write_report(tempfile.mkdtemp()).name
     'report.md'
     """
-    output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    rows = read_results(output)
+    store = ResultsStore(output)
+    # Under the folder's lock: another run recording a cell meanwhile waits, so the
+    # report and the figures describe one set of rows.
+    with store.locked():
+        return _write_report(store.rows(), store.folder)
+
+
+def _write_report(rows: list[dict], output: Path) -> Path:
     parts = ["# Over-sampler comparison\n"]
     if not rows:
         parts.append("No results yet: run `imblearn-deep compare` first.\n")
@@ -444,11 +573,18 @@ def write_report(output: str | os.PathLike = "results") -> Path:
         mine = [r for r in rows if r["dataset"] == dataset]
         ok = [r for r in mine if r["status"] == "ok"]
         presets = ", ".join(dict.fromkeys(r["preset"] for r in mine))
-        parts.append(f"## {dataset} (preset {presets})\n\n{_protocol(mine)}\n")
+        info = _dataset_info(dataset)
+        title = info.title if info else dataset
+        parts.append(f"## {title} (preset {presets})\n\n{_protocol(mine)}\n")
         if ok:
             parts += [
                 "### Scores (mean ± std over seeds; best test macro-F1 in bold)\n",
                 summary_table(ok) + "\n",
+            ]
+            paired = paired_section(ok)
+            if paired:
+                parts.append(paired)
+            parts += [
                 "### Per-class test recall (mean ± std over seeds)\n",
                 _recall_table(ok) + "\n",
             ]
@@ -474,7 +610,7 @@ def write_report(output: str | os.PathLike = "results") -> Path:
             ]
             parts += [
                 "### Failed cells\n",
-                _table(["Sampler", "Classifier", "Seed", "Error"], body) + "\n",
+                markdown_table(["Sampler", "Classifier", "Seed", "Error"], body) + "\n",
             ]
         figures = _figures(mine, output, dataset)
         if figures:
@@ -482,6 +618,9 @@ def write_report(output: str | os.PathLike = "results") -> Path:
             parts += [f"![{title}]({FIGURES_DIR}/{name})\n" for title, name in figures]
         elif ok:
             parts.append("_Figures need matplotlib: pip install 'imblearn-deep[plots]'._\n")
+    across = ranks_across_datasets(rows)
+    if across:
+        parts.append(across)
     path = output / REPORT
-    path.write_text("\n".join(parts), encoding="utf-8")
+    atomic_write(path, "\n".join(parts))
     return path

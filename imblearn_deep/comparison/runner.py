@@ -9,13 +9,15 @@ one folder share the work, one cell each at a time.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -24,7 +26,7 @@ from typing import Any
 import joblib
 import numpy as np
 
-from .cell import Cell, fingerprint, run_cell
+from .cell import Cell, cross_validates, fingerprint, run_cell
 from .environment import parallel_backend, torch_threads
 from .grid import ClassifierSpec, Preset, SamplerSpec, get_preset
 from .interrupts import stop_on_signals
@@ -53,16 +55,44 @@ def _ranks(specs: Sequence, available: Sequence) -> dict[str, int]:
 
 def _log(verbose: int, message: str) -> None:
     if verbose > 0:
-        print(message, file=sys.stderr, flush=True)
+        # On a terminal, first clear the live epoch line (see _EpochLines).
+        clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+        print(clear + message, file=sys.stderr, flush=True)
+
+
+class _EpochLines(io.TextIOBase):
+    """A terminal's live line: each printed line replaces the one before it."""
+
+    def __init__(self, terminal):
+        self.terminal, self.pending = terminal, ""
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        width = shutil.get_terminal_size().columns - 1
+        for line in lines:
+            if line.strip():
+                self.terminal.write("\r\x1b[K" + line[:width])
+        self.terminal.flush()
+        return len(text)
+
+
+@contextmanager
+def _epoch_output(verbose: int) -> Iterator[None]:
+    """Where the steps' per-epoch lines go: stderr (stdout is the final table's), as one
+    live line on a terminal, as plain lines otherwise."""
+    if verbose < 2:
+        yield
+        return
+    stream = _EpochLines(sys.stderr) if sys.stderr.isatty() else sys.stderr
+    with redirect_stdout(stream):
+        yield
 
 
 def _summary(row: dict) -> str:
     if row["status"] != "ok":
         return f"FAILED: {row['error']}"
-    return (
-        f"CV macro-F1 {row['cv_f1_macro']:.3f}, test macro-F1 {row['test_f1_macro']:.3f}, "
-        f"sampler fits {row['sampler_fits']}"
-    )
+    cv = "" if row["cv_f1_macro"] is None else f"CV macro-F1 {row['cv_f1_macro']:.3f}, "
+    return f"{cv}test macro-F1 {row['test_f1_macro']:.3f}, sampler fits {row['sampler_fits']}"
 
 
 def _class_counts(y: np.ndarray) -> dict[str, int]:
@@ -110,12 +140,14 @@ def run_comparison(
     dataset: str = "custom",
     output: str | os.PathLike = "results",
     n_jobs: int | None = None,
+    jobs: int = 1,
     backend: str = "loky",
     scheduler=None,
     device: str = "auto",
     threads: int | None = None,
     on_error: str = "record",
     quality: bool = True,
+    search: str = "auto",
     verbose: int = 0,
 ) -> list[dict]:
     """Compare samplers by cross-validated grid search and a held-out test set.
@@ -165,8 +197,15 @@ def run_comparison(
     n_jobs : int, default=None
         Parallel fits of one grid search. ``None``: 1 with ``"loky"`` (a torch
         estimator already uses every core, or the one GPU), all workers with ``"dask"``.
+    jobs : int, default=1
+        Cells run at once, each in its own process (joblib, on ``backend``), with
+        ``threads`` torch threads each; negative as joblib's ``n_jobs`` (``-1``: one per
+        core). The rows are the same as
+        with ``jobs=1`` to the last digit on a CPU (each cell is seeded on its own); each
+        process trains the quality judges it needs.
     backend : {"loky", "dask"}, default="loky"
-        joblib backend of the grid searches (see :func:`parallel_backend`).
+        joblib backend of the grid searches and of parallel cells (see
+        :func:`~imblearn_deep.comparison.environment.parallel_backend`).
     scheduler : str, distributed.Client or None, default=None
         Dask scheduler address or client (``backend="dask"`` only).
     device : str, default="auto"
@@ -183,8 +222,16 @@ def run_comparison(
         judge trained on the real training images only, once per seed and classifier
         (see :mod:`imblearn_deep.comparison.quality`): ``label_fidelity`` and
         ``frechet_mean`` / ``frechet_per_class`` in the rows. Never used for selection.
+    search : {"auto", "always"}, default="auto"
+        ``"auto"``: a cell whose grid has a single setting is fitted once on the training
+        set and scored on the test set, without cross-validation (there is nothing to
+        choose; the test scores are those a search would give), so the compute goes to
+        seeds rather than to folds; its ``cv_*`` columns are None. ``"always"``:
+        cross-validate every cell.
     verbose : int, default=0
-        1 prints one line per cell; 2 adds GridSearchCV's progress.
+        1 prints one line per cell, with an estimate of the time left; 2 adds a line per
+        training epoch of the samplers and classifiers (one live line on a terminal); 3
+        adds GridSearchCV's progress. Everything goes to stderr.
 
     Returns
     -------
@@ -205,7 +252,7 @@ def run_comparison(
     >>> rows[0]["sampler_fits"], 0 <= rows[0]["test_f1_macro"] <= 1
     (3, True)
     >>> sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    ['cells', 'results.csv', 'results.json']
+    ['artifacts', 'cells', 'results.csv', 'results.json']
     """
     if on_error not in ("record", "raise"):
         raise ValueError(f"on_error must be 'record' or 'raise'; got {on_error!r}.")
@@ -221,14 +268,15 @@ def run_comparison(
         raise ValueError(f"cv must be at least 2; got {cv}.")
     if n_jobs is None:
         n_jobs = -1 if backend == "dask" else 1
+    cross_validates({}, search)  # checks the value before any work
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
+        raise ValueError(f"jobs must be a non-zero integer (joblib's n_jobs); got {jobs!r}.")
 
     X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     X_test, y_test = np.asarray(X_test), np.asarray(y_test)
-    data = (X_train, y_train, X_test, y_test)
-    data_hash = joblib.hash(data)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
-    store = ResultsStore(output)
+    ResultsStore(output)  # checks the folder (damaged files are moved aside) before work
     sampler_rank = _ranks(sampler_specs, preset.samplers)
     classifier_rank = _ranks(classifier_specs, preset.classifiers)
     cells = [
@@ -237,43 +285,175 @@ def run_comparison(
         for classifier in classifier_specs
         for sampler in sampler_specs
     ]
-    judges: dict[tuple[str, int], Any] = {}
-
-    def judge_of(cell: Cell):
-        # Built on first use, so a resumed run trains only the judges it needs.
-        key = (cell.classifier.name, cell.seed)
-        if key not in judges:
-            judges[key] = fit_judge(
-                cell.classifier, X_train, y_train, random_state=cell.seed, device=device
+    data = (X_train, y_train, X_test, y_test)
+    worker = _CellWorker(
+        data=data,
+        data_hash=joblib.hash(data),
+        output=str(output),
+        preset=preset.name,
+        n_folds=n_folds,
+        device=device,
+        # Cells in parallel processes each run their grid search on their own.
+        n_jobs=n_jobs if jobs == 1 else 1,
+        threads=preset.torch_threads if threads is None else threads,
+        on_error=on_error,
+        quality=quality,
+        search=search,
+        verbose=verbose,
+        ranks={
+            cell.key: [sampler_rank[cell.sampler.name], classifier_rank[cell.classifier.name]]
+            for cell in cells
+        },
+        n_cells=len(cells),
+    )
+    done: dict[int, dict] = {}
+    timer = _Progress(len(cells), jobs, verbose)
+    with (
+        stop_on_signals(),
+        parallel_backend(backend, scheduler),
+        _cache_root(output) as cache_root,
+    ):
+        tasks = [(number, cell, False, cache_root) for number, cell in enumerate(cells, 1)]
+        if jobs == 1:
+            results = (worker(*task) for task in tasks)
+        else:
+            results = joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")(
+                joblib.delayed(worker)(*task) for task in tasks
             )
-        return judges[key]
+        deferred = []
+        for number, row, ran in results:
+            if row is None:
+                deferred.append(number)
+            else:
+                done[number] = row
+                timer.finished(row, ran)
+        for number in sorted(deferred):
+            _log(
+                verbose,
+                f"[{number}/{len(cells)}] {cells[number - 1].title}: waiting for the "
+                "other run on this folder",
+            )
+            _, done[number], ran = worker(number, cells[number - 1], True, cache_root)
+            timer.finished(done[number], ran)
+    timer.close()
+    return [done[number] for number in sorted(done)]
 
-    def run_or_reuse(number: int, cell: Cell, *, wait: bool) -> dict | None:
-        """The cell's row, run here or finished before; None if another run holds it."""
-        title = f"[{number}/{len(cells)}] {cell.title}"
-        config = fingerprint(cell, n_folds, device, data_hash)
+
+class _Progress:
+    """Estimates of the time left while cells finish, and the time per cell at the end."""
+
+    def __init__(self, n_cells: int, jobs: int, verbose: int):
+        self.n_cells, self.verbose = n_cells, verbose
+        self.jobs = joblib.effective_n_jobs(jobs)
+        self.seconds: list[float] = []
+        self.n_done = 0
+
+    def finished(self, row: dict, ran: bool) -> None:
+        self.n_done += 1
+        if not ran:
+            return
+        self.seconds.append(float(row.get("seconds", 0.0)))
+        left = self.n_cells - self.n_done
+        if left and self.seconds:
+            estimate = sum(self.seconds) / len(self.seconds) * left / self.jobs
+            _log(
+                self.verbose,
+                f"    {left} cell(s) left: about {_duration(estimate)} at the mean of the "
+                f"{len(self.seconds)} timed so far",
+            )
+
+    def close(self) -> None:
+        if self.seconds:
+            mean = sum(self.seconds) / len(self.seconds)
+            _log(
+                self.verbose,
+                f"time per cell: mean {_duration(mean)}, min {_duration(min(self.seconds))}, "
+                f"max {_duration(max(self.seconds))} ({len(self.seconds)} run, "
+                f"{self.n_done - len(self.seconds)} reused)",
+            )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+# The quality judges of the data last seen, per process: cells of one classifier and
+# seed share a judge, in the main process and in each parallel worker alike.
+_JUDGES: dict[tuple, Any] = {}
+
+
+@dataclass(frozen=True)
+class _CellWorker:
+    """Runs one cell (or reuses its record) and records it; picklable for joblib."""
+
+    data: tuple
+    data_hash: str
+    output: str
+    preset: str
+    n_folds: int
+    device: str
+    n_jobs: int
+    threads: int | None
+    on_error: str
+    quality: bool
+    search: str
+    verbose: int
+    ranks: dict
+    n_cells: int
+
+    def judge(self, cell: Cell):
+        key = (self.data_hash, cell.classifier.name, cell.seed)
+        if key not in _JUDGES:
+            if any(k[0] != self.data_hash for k in _JUDGES):
+                _JUDGES.clear()  # judges of other data are no use any more
+            X_train, y_train = self.data[0], self.data[1]
+            _JUDGES[key] = fit_judge(
+                cell.classifier, X_train, y_train, random_state=cell.seed, device=self.device
+            )
+        return _JUDGES[key]
+
+    def __call__(self, number: int, cell: Cell, wait: bool, cache_root: str):
+        """``(number, row, ran)``: row None when another run holds the cell; ``ran``
+        False when the row was recorded before."""
+        with (
+            stop_on_signals() as guard,
+            torch_threads(self.threads),
+            _epoch_output(self.verbose),
+        ):
+            return number, *self._run(number, cell, wait, cache_root, guard)
+
+    def _run(self, number, cell, wait, cache_root, guard) -> tuple[dict | None, bool]:
+        X_train, y_train, X_test, y_test = self.data
+        title = f"[{number}/{self.n_cells}] {cell.title}"
+        config = fingerprint(cell, self.n_folds, self.device, self.data_hash, self.search)
+        store = ResultsStore(self.output)
         with store.claim(cell.key, wait=wait) as held:
             if not held:
-                return None
+                _log(self.verbose, f"{title}: running in another process on this folder")
+                return None, False
             previous = store.get(cell.key)
             if previous and previous["status"] == "ok" and previous.get("config") == config:
-                _log(verbose, f"{title}: done before, skipped")
-                return previous
+                _log(self.verbose, f"{title}: done before, skipped")
+                return previous, False
             guard.check()
-            _log(verbose, f"{title} ...")
+            _log(self.verbose, f"{title} ...")
             row = {
                 "cell": cell.key,
-                "dataset": dataset,
-                "preset": preset.name,
+                "dataset": cell.dataset,
+                "preset": self.preset,
                 "sampler": cell.sampler.name,
                 "sampler_label": cell.sampler.label,
                 "classifier": cell.classifier.name,
                 "classifier_label": cell.classifier.label,
                 "seed": cell.seed,
-                "rank": [sampler_rank[cell.sampler.name], classifier_rank[cell.classifier.name]],
+                "rank": self.ranks[cell.key],
                 "config": config,
-                "cv_folds": n_folds,
-                "device": device,
+                "cv_folds": self.n_folds,
+                "device": self.device,
                 "classes": jsonable(np.unique(y_train).tolist()),
                 "train_class_counts": _class_counts(y_train),
                 "test_class_counts": _class_counts(y_test),
@@ -283,19 +463,20 @@ def run_comparison(
                 row.update(
                     run_cell(
                         cell,
-                        data,
-                        n_folds=n_folds,
-                        device=device,
-                        n_jobs=n_jobs,
+                        self.data,
+                        n_folds=self.n_folds,
+                        device=self.device,
+                        n_jobs=self.n_jobs,
                         cache_root=cache_root,
-                        output=output,
-                        verbose=verbose,
-                        judge=partial(judge_of, cell) if quality else None,
+                        output=self.output,
+                        verbose=self.verbose,
+                        judge=partial(self.judge, cell) if self.quality else None,
+                        search=self.search,
                     ),
                     status="ok",
                 )
             except Exception as exc:
-                if on_error == "raise":
+                if self.on_error == "raise":
                     raise
                 row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             row["seconds"] = time.perf_counter() - start
@@ -305,30 +486,5 @@ def run_comparison(
             guard.check()
             row = jsonable(row)
             store.record(row)
-            _log(verbose, f"{title}: {_summary(row)} ({row['seconds']:.1f} s)")
-            return row
-
-    threads = preset.torch_threads if threads is None else threads
-    done: dict[int, dict] = {}
-    with (
-        stop_on_signals() as guard,
-        parallel_backend(backend, scheduler),
-        torch_threads(threads),
-        _cache_root(output) as cache_root,
-    ):
-        deferred = []
-        for number, cell in enumerate(cells, 1):
-            row = run_or_reuse(number, cell, wait=False)
-            if row is None:
-                _log(
-                    verbose,
-                    f"[{number}/{len(cells)}] {cell.title}: running in another "
-                    "process on this folder; later",
-                )
-                deferred.append((number, cell))
-            else:
-                done[number] = row
-        for number, cell in deferred:
-            _log(verbose, f"[{number}/{len(cells)}] {cell.title}: waiting for the other run")
-            done[number] = run_or_reuse(number, cell, wait=True)
-    return [done[number] for number in sorted(done)]
+            _log(self.verbose, f"{title}: {_summary(row)} ({row['seconds']:.1f} s)")
+            return row, True

@@ -67,10 +67,12 @@ IDENTITY_COLUMNS = ("dataset", "preset", "sampler", "classifier", "seed", "statu
 #: Columns that lead ``results.csv``, in this order; the rest follow as they come.
 CSV_FIRST: tuple[str, ...] = (
     *IDENTITY_COLUMNS,
-    "cv_f1_macro",
-    "cv_f1_macro_std",
+    f"cv_{SCORES[0].name}",
+    f"cv_{SCORES[0].name}_std",
     *(f"cv_{score.name}" for score in SCORES[1:]),
     *(f"test_{score.name}" for score in SCORES),
+    "clf_steps",
+    "clf_images_seen",
 )
 
 # Nested fields that results.csv leaves out (results.json keeps them).
@@ -412,6 +414,7 @@ class ResultsStore:
         if broken or (legacy and rows):
             self.write_views()
 
+
 def read_results(output: str | os.PathLike) -> list[dict]:
     """The rows of a results folder (empty if there is none yet).
 
@@ -478,9 +481,7 @@ def merge_results(sources: Sequence[str | os.PathLike], output: str | os.PathLik
                     f"cell {row['cell']} was run with different configurations in "
                     f"{previous[1]} and {source}; merge only runs of the same command."
                 )
-            if previous is None or row.get("finished_at", "") >= previous[0].get(
-                "finished_at", ""
-            ):
+            if previous is None or row.get("finished_at", "") >= previous[0].get("finished_at", ""):
                 chosen[row["cell"]] = (row, source)
     with target.locked():
         for row, source in chosen.values():
@@ -492,4 +493,3 @@ def merge_results(sources: Sequence[str | os.PathLike], output: str | os.PathLik
             atomic_write(target.record_path(row["cell"]), json.dumps(row, indent=1))
         target.write_views()
     return target.rows()
-

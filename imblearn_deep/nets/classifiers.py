@@ -7,7 +7,11 @@ models are built with ``weights=None`` and adapted to the data:
 - the first convolution takes ``C`` input channels instead of 3;
 - below 64 pixels (the smaller side) the stem keeps the resolution, as in the CIFAR
   versions of these networks: ResNet's first convolution becomes 3×3 stride 1 and its
-  max-pool is dropped, EfficientNet's first convolution gets stride 1;
+  max-pool is dropped, EfficientNet's first convolution gets stride 1. The ResNets take
+  ``stem="imagenet"`` or ``stem="cifar"`` to choose either stem at any size
+  (``module__stem`` on the classifier): at 28×28 the ImageNet stem leaves a 7×7 map
+  instead of 28×28, 14 times fewer training FLOPs for a ResNet-18, whose epoch took
+  about 6 times less time on a CPU (``docs/benchmarks.md``);
 - SqueezeNet's stem and pooling need at least 17×17 pixels, so smaller images are
   zero-padded (symmetrically, inside the module) up to 17×17; since the classifier maps
   pixels to ``[-1, 1]``, the padding has the mid-range value;
@@ -30,6 +34,10 @@ from torch.nn import functional as F
 # Smaller side, in pixels, from which the ImageNet stems (stride-2 convolution, max-pool)
 # are kept; below it they would throw away most of the image in the first layer.
 IMAGENET_STEM_MIN_SIZE = 64
+#: Valid ``stem`` values of the ResNet builders: ``"imagenet"`` (7×7 stride-2 convolution
+#: and max-pool, torchvision's), ``"cifar"`` (3×3 stride-1 convolution, no max-pool: the
+#: resolution is kept) and ``"auto"`` (``"cifar"`` below ``IMAGENET_STEM_MIN_SIZE``).
+RESNET_STEMS = ("auto", "imagenet", "cifar")
 # SqueezeNet 1.1 fails below this size: its last max-pool would get an empty input.
 SQUEEZENET_MIN_SIZE = 17
 
@@ -150,12 +158,18 @@ def _conv_like(conv: nn.Conv2d, in_channels: int, **changes) -> nn.Conv2d:
 
 
 def _resnet(name: str) -> Callable[..., nn.Module]:
-    def build(image_shape: Sequence[int], n_classes: int, **options) -> nn.Module:
+    def build(
+        image_shape: Sequence[int], n_classes: int, stem: str = "auto", **options
+    ) -> nn.Module:
         from torchvision import models
 
+        if stem not in RESNET_STEMS:
+            raise ValueError(f"Unknown ResNet stem {stem!r}; choose one of {list(RESNET_STEMS)}.")
         channels, height, width = image_shape
+        if stem == "auto":
+            stem = "cifar" if min(height, width) < IMAGENET_STEM_MIN_SIZE else "imagenet"
         model = getattr(models, name)(weights=None, num_classes=n_classes, **options)
-        if min(height, width) < IMAGENET_STEM_MIN_SIZE:
+        if stem == "cifar":
             model.conv1 = _conv_like(model.conv1, channels, kernel_size=3, stride=1, padding=1)
             model.maxpool = nn.Identity()
         elif channels != 3:
@@ -238,7 +252,8 @@ def build_classifier(
     **options
         Passed to the underlying builder: the torchvision model function for torchvision
         architectures (e.g. ``dropout`` for EfficientNet), ``channels`` for
-        :class:`SmallCNN`, ``hidden_units`` and ``dropout`` for :class:`MLP`.
+        :class:`SmallCNN`, ``hidden_units`` and ``dropout`` for :class:`MLP`. The
+        ResNets also take ``stem``, one of :data:`RESNET_STEMS` (default ``"auto"``).
 
     Returns
     -------
@@ -257,6 +272,8 @@ def build_classifier(
     >>> net = build_classifier("resnet18", (1, 8, 8), n_classes=10)
     >>> net(torch.zeros(2, 1, 8, 8)).shape
     torch.Size([2, 10])
+    >>> build_classifier("resnet18", (1, 28, 28), n_classes=10, stem="imagenet").conv1
+    Conv2d(1, 64, kernel_size=(7, 7), stride=(2, 2), padding=(3, 3), bias=False)
     >>> net = build_classifier("squeezenet1_1", (1, 8, 8), n_classes=3)
     >>> net(torch.zeros(2, 1, 8, 8)).shape
     torch.Size([2, 3])

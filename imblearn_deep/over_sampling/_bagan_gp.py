@@ -13,11 +13,10 @@ from imblearn.utils._docstring import _random_state_docstring
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch.nn.functional import binary_cross_entropy_with_logits, interpolate, l1_loss
 
+from .._fit_tasks import FitTask
 from .._training import (
     LossMeter,
     OptimizerStep,
-    PrintProgress,
-    StopOnNonFinite,
     autocast,
     device_generator,
     minibatches,
@@ -55,7 +54,7 @@ def _resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 class BAGANGP(BaseDeepOverSampler):
     """Over-sample with BAGAN-GP, a balanced class-conditional GAN.
 
-    BAGAN-GP (Huang & Jafari, Neural Computing and Applications 2021) first trains a
+    BAGAN-GP (Huang & Jafari [1]_) first trains a
     supervised autoencoder whose code is multiplied by a learnt class embedding; the
     embedding and decoder then initialise the generator of a conditional GAN trained with
     real, fake and wrong-label cross-entropy terms plus a gradient penalty, with fake labels
@@ -137,9 +136,23 @@ class BAGANGP(BaseDeepOverSampler):
         the discriminator's mean probability that real and generated images are real (a
         discriminator that wins drives them to 1 and 0).
 
+    sample_provenance_ : dict of str to ndarray
+        Where each synthetic sample of the last ``fit_resample`` came from, one row per
+        synthetic sample in output order (row ``i`` describes ``X_res[n_samples + i]``):
+        ``"class"``, its label, and ``"latent"``, the noise ``z`` of shape
+        ``(n_synthetic, latent_dim)`` it was decoded from: the sample is
+        ``generator_(z, code)`` (resized back when ``image_size`` is set), with ``code``
+        the label's position in ``classes_``.
+
     See Also
     --------
     DeepSMOTE : Over-sample with SMOTE in an autoencoder's latent space.
+
+    References
+    ----------
+    .. [1] G. Huang and A. H. Jafari, "Enhanced balancing GAN: minority-class image
+       generation", Neural Computing and Applications, 2021.
+       doi:10.1007/s00521-021-06163-8, arXiv:2011.00189.
 
     Examples
     --------
@@ -220,7 +233,11 @@ class BAGANGP(BaseDeepOverSampler):
             )
         return (shape[0], self.image_size, self.image_size)
 
-    def _fit_networks(self, X: torch.Tensor, y: np.ndarray, device: torch.device) -> None:
+    _training_stages = ("autoencoder", "gan")
+
+    def _fit_networks(
+        self, X: torch.Tensor, y: np.ndarray, device: torch.device, task: FitTask
+    ) -> None:
         shape = self._network_shape()
         n_classes = len(self.classes_)
         X = to_device(X, device)
@@ -242,21 +259,24 @@ class BAGANGP(BaseDeepOverSampler):
             ConditionalDiscriminator(shape, n_classes, self.hidden_channels), device
         )
         generator = device_generator(device)
-        name = type(self).__name__
-
-        def callbacks(n_epochs):
-            return [StopOnNonFinite(name), PrintProgress(name, n_epochs, self.verbose)]
-
-        self._train_autoencoder(X, y, generator, device, callbacks(self.autoencoder_epochs))
+        self._train_autoencoder(
+            X,
+            y,
+            generator,
+            device,
+            self._epoch_callbacks(task, "autoencoder", self.autoencoder_epochs),
+        )
         if self.discriminator_init == "encoder":
             self.discriminator_.features.load_state_dict(self.encoder_[0].state_dict())
-        self._train_gan(X, y, generator, device, callbacks(self.gan_epochs))
+        self._train_gan(
+            X, y, generator, device, self._epoch_callbacks(task, "gan", self.gan_epochs)
+        )
         for network in (self.encoder_, self.generator_, self.discriminator_):
             network.cpu().eval()
 
     def _optimizer_step(self, module: torch.nn.Module, device: torch.device) -> OptimizerStep:
         adam = torch.optim.Adam(module.parameters(), lr=self.learning_rate, betas=ADAM_BETAS)
-        return OptimizerStep(adam, device, self.precision)
+        return OptimizerStep(adam, device, self.precision_)
 
     def _train_autoencoder(self, X, y, generator, device, callbacks) -> None:
         autoencoder = SupervisedAutoencoder(self.encoder_, self.generator_)
@@ -266,7 +286,7 @@ class BAGANGP(BaseDeepOverSampler):
             meter = LossMeter()
             autoencoder.train()
             for idx in minibatches(len(X), self.batch_size, generator, device):
-                with autocast(device, self.precision):
+                with autocast(device, self.precision_):
                     loss = l1_loss(autoencoder(X[idx], y[idx]).float(), X[idx])
                 optimizer_step(loss)
                 meter.add(len(idx), reconstruction=loss)
@@ -285,7 +305,7 @@ class BAGANGP(BaseDeepOverSampler):
         step_g, step_d = self._optimizer_step(G, device), self._optimizer_step(D, device)
         # The penalty's gradient of D's output in float16 overflows before the loss
         # scaler could act on it: under float16 it runs in float32.
-        penalty_precision = "float32" if self.precision == "float16" else self.precision
+        penalty_precision = "float32" if self.precision_ == "float16" else self.precision_
         n_classes = len(self.classes_)
 
         def noise_and_labels(n):
@@ -303,7 +323,7 @@ class BAGANGP(BaseDeepOverSampler):
                     wrong_labels = torch.randint(
                         n_classes, (len(idx),), generator=generator, device=device
                     )
-                    with autocast(device, self.precision):
+                    with autocast(device, self.precision_):
                         with torch.no_grad():
                             fake = G(z, fake_labels)
                         real_logits = D(real, labels)
@@ -318,7 +338,7 @@ class BAGANGP(BaseDeepOverSampler):
                     d_loss = d_cost + self.gp_weight * penalty
                     step_d(d_loss)
                 z, fake_labels = noise_and_labels(len(idx))
-                with autocast(device, self.precision):
+                with autocast(device, self.precision_):
                     g_loss = _bce(D(G(z, fake_labels), fake_labels), 1.0)
                 step_g(g_loss)
                 meter.add(
@@ -350,11 +370,16 @@ class BAGANGP(BaseDeepOverSampler):
         )
         return ((gradient.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
 
-    def _sample(self, class_code, n_samples, rng, device) -> np.ndarray:
+    def _sample(self, class_code, n_samples, rng, device) -> tuple[np.ndarray, dict]:
         # Noise from numpy keeps a seeded draw identical on every device.
-        z = torch.from_numpy(rng.standard_normal((n_samples, self.latent_dim)).astype(np.float32))
+        latent = rng.standard_normal((n_samples, self.latent_dim)).astype(np.float32)
         labels = torch.full((n_samples,), class_code, dtype=torch.long)
-        images = self._forward_in_chunks([self.generator_], self.generator_, [z, labels], device)
-        if self.image_size is None:
-            return images
-        return _resize(torch.from_numpy(images), self.image_layout_.net_shape[1:]).numpy()
+        images = self._forward_in_chunks(
+            [self.generator_], self.generator_, [torch.from_numpy(latent), labels], device
+        )
+        if self.image_size is not None:
+            images = _resize(torch.from_numpy(images), self.image_layout_.net_shape[1:]).numpy()
+        return images, {"latent": latent}
+
+    def _empty_provenance(self) -> dict[str, np.ndarray]:
+        return {"latent": np.empty((0, self.latent_dim), np.float32)}

@@ -13,12 +13,11 @@ from imblearn.utils._docstring import _random_state_docstring
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch.nn.functional import mse_loss
 
+from .._fit_tasks import FitTask
 from .._training import (
     KeepBest,
     LossMeter,
     OptimizerStep,
-    PrintProgress,
-    StopOnNonFinite,
     autocast,
     device_generator,
     minibatches,
@@ -27,7 +26,7 @@ from .._training import (
 )
 from ..base import SHARED_PARAMETER_DOCS, BaseDeepOverSampler
 from ..nets.deep_smote import build_decoder, build_encoder
-from ._latent_smote import latent_smote
+from ._latent_smote import interpolate, smote_pairs
 
 
 @Substitution(
@@ -38,7 +37,7 @@ from ._latent_smote import latent_smote
 class DeepSMOTE(BaseDeepOverSampler):
     """Over-sample with SMOTE in the latent space of a trained autoencoder.
 
-    DeepSMOTE (Dablain, Krawczyk & Chawla, IEEE TNNLS 2022) trains an encoder/decoder on
+    DeepSMOTE (Dablain, Krawczyk & Chawla [1]_) trains an encoder/decoder on
     all classes with a reconstruction loss plus a penalty computed on a one-class batch,
     then runs SMOTE between the latent codes of each class and decodes the new codes
     into images. The networks are those of the paper for 28×28 and 32×32 images and adapt
@@ -115,9 +114,26 @@ class DeepSMOTE(BaseDeepOverSampler):
     best_epoch_ : int
         The epoch whose weights were kept.
 
+    sample_provenance_ : dict of str to ndarray
+        Where each synthetic sample of the last ``fit_resample`` came from, one row per
+        synthetic sample in output order (row ``i`` describes ``X_res[n_samples + i]``):
+        ``"class"``, its label; ``"base_index"`` and ``"neighbor_index"``, the rows of
+        the fitted ``X`` it interpolates between (of that class, the neighbour among the
+        base's ``k_neighbors`` nearest in latent space); ``"weight"``, the share ``w``
+        of the way from base to neighbour. The sample is the decoding of
+        ``(1 - w) * z_base + w * z_neighbor``, with ``z`` the samples' latent codes. A
+        class with a single sample has base = neighbour and ``w = 0``.
+
     See Also
     --------
     BAGANGP : Over-sample with a class-conditional GAN.
+
+    References
+    ----------
+    .. [1] D. Dablain, B. Krawczyk and N. V. Chawla, "DeepSMOTE: Fusing Deep Learning and
+       SMOTE for Imbalanced Data", IEEE Transactions on Neural Networks and Learning
+       Systems, vol. 34, no. 9, pp. 6390-6404, 2023 (online 2022).
+       doi:10.1109/TNNLS.2021.3136503, arXiv:2105.02340.
 
     Examples
     --------
@@ -176,7 +192,11 @@ class DeepSMOTE(BaseDeepOverSampler):
         self.device = device
         self.verbose = verbose
 
-    def _fit_networks(self, X: torch.Tensor, y: np.ndarray, device: torch.device) -> None:
+    _training_stages = ("autoencoder",)
+
+    def _fit_networks(
+        self, X: torch.Tensor, y: np.ndarray, device: torch.device, task: FitTask
+    ) -> None:
         shape = self.image_layout_.net_shape
         latent_dim = self.latent_dim or (600 if len(shape) == 3 and shape[0] == 3 else 300)
         self.encoder_ = to_device(build_encoder(shape, latent_dim, self.hidden_channels), device)
@@ -189,7 +209,7 @@ class DeepSMOTE(BaseDeepOverSampler):
                 [p for net in networks for p in net.parameters()], lr=self.learning_rate
             ),
             device,
-            self.precision,
+            self.precision_,
         )
         X = to_device(X, device)
         members = [
@@ -213,7 +233,7 @@ class DeepSMOTE(BaseDeepOverSampler):
                 else []
             )
             for step, idx in enumerate(batches):
-                with autocast(device, self.precision):
+                with autocast(device, self.precision_):
                     x = X[idx]
                     reconstruction = mse_loss(self.decoder_(self.encoder_(x)).float(), x)
                     penalty = (
@@ -226,18 +246,13 @@ class DeepSMOTE(BaseDeepOverSampler):
                 meter.add(len(idx), reconstruction=reconstruction, penalty=penalty, loss=loss)
             return meter.means()
 
-        name = type(self).__name__
         keep_best = KeepBest(networks, monitor="loss")
         run_epochs(
             train_one_epoch,
             self.epochs,
             stage="autoencoder",
             history=self.history_,
-            callbacks=[
-                StopOnNonFinite(name),
-                PrintProgress(name, self.epochs, self.verbose),
-                keep_best,
-            ],
+            callbacks=[*self._epoch_callbacks(task, "autoencoder", self.epochs), keep_best],
         )
         self.best_epoch_ = keep_best.best_epoch
         self.latent_codes_ = self._encode_by_class(X, y, device)
@@ -261,9 +276,11 @@ class DeepSMOTE(BaseDeepOverSampler):
     def _encode_by_class(self, X: torch.Tensor, y: np.ndarray, device) -> list[np.ndarray]:
         # Also leaves both networks on the CPU in eval mode, their fitted state.
         codes = self._forward_in_chunks([self.encoder_, self.decoder_], self.encoder_, [X], device)
-        return [codes[y == c] for c in range(len(self.classes_))]
+        # The rows of X that each class's codes encode, for sample_provenance_.
+        self._code_rows = [np.flatnonzero(y == c) for c in range(len(self.classes_))]
+        return [codes[rows] for rows in self._code_rows]
 
-    def _sample(self, class_code, n_samples, rng, device) -> np.ndarray:
+    def _sample(self, class_code, n_samples, rng, device) -> tuple[np.ndarray, dict]:
         codes = self.latent_codes_[class_code]
         label = self.classes_.tolist()[class_code]
         if len(codes) == 1:
@@ -281,5 +298,16 @@ class DeepSMOTE(BaseDeepOverSampler):
                 UserWarning,
                 stacklevel=4,
             )
-        new_codes = torch.from_numpy(latent_smote(codes, n_samples, self.k_neighbors, rng))
-        return self._forward_in_chunks([self.decoder_], self.decoder_, [new_codes], device)
+        base, neighbor, weight = smote_pairs(codes, n_samples, self.k_neighbors, rng)
+        new_codes = torch.from_numpy(interpolate(codes, base, neighbor, weight))
+        samples = self._forward_in_chunks([self.decoder_], self.decoder_, [new_codes], device)
+        rows = self._code_rows[class_code]
+        return samples, {
+            "base_index": rows[base],
+            "neighbor_index": rows[neighbor],
+            "weight": weight,
+        }
+
+    def _empty_provenance(self) -> dict[str, np.ndarray]:
+        index = np.empty(0, dtype=np.intp)
+        return {"base_index": index, "neighbor_index": index, "weight": np.empty(0, np.float32)}

@@ -1,0 +1,89 @@
+"""The command line's own behaviour: version, no abbreviations, a parser free of torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import imblearn_deep
+from imblearn_deep.comparison.cli import main
+
+
+def test_version_prints_the_package_version(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"imblearn-deep {imblearn_deep.__version__}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["compare", "--sampler", "smote"], ["compare", "--seed", "0"], ["merge", "a", "--out", "b"]],
+)
+def test_abbreviated_options_are_errors_not_guesses(argv, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" in err or "arguments are required: --output" in err
+
+
+def test_an_unknown_preset_is_a_clear_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", "--preset", "quick"])
+    assert stop.value.code == 2
+    assert "argument --preset: invalid choice: 'quick' (choose from fast, paper)" in (
+        capsys.readouterr().err
+    )
+
+
+def test_help_and_version_do_not_import_torch():
+    # What makes --help take seconds: torch (and scikit-learn) imported by the parser.
+    code = (
+        "import sys\n"
+        "from imblearn_deep.comparison.cli import build_parser\n"
+        "build_parser().format_help()\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'skorch') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_merge_of_a_folder_without_results_is_an_error(tmp_path, capsys):
+    assert main(["merge", str(tmp_path / "nothing"), "--output", str(tmp_path / "m")]) == 1
+    assert "holds no comparison results" in capsys.readouterr().err
+
+
+def test_the_samplers_help_lists_every_method_of_the_presets():
+    from imblearn_deep.comparison import get_preset
+    from imblearn_deep.comparison.cli import build_parser
+
+    compare = build_parser()._subparsers._group_actions[0].choices["compare"]
+    (action,) = [a for a in compare._actions if "--samplers" in a.option_strings]
+    for preset in ("fast", "paper"):
+        for spec in get_preset(preset).samplers:
+            assert spec.name in action.help
+
+
+def test_verbose_prints_epochs_to_stderr_and_only_the_table_to_stdout(tmp_path, capsys):
+    args = [
+        "compare",
+        "--samplers",
+        "none",
+        "--seeds",
+        "0",
+        "--cv",
+        "2",
+        "--no-quality",
+        "--device",
+        "cpu",
+        "--output",
+        str(tmp_path),
+        "-v",
+    ]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "epoch" in err and "train_loss" in err
+    assert "epoch" not in out and out.startswith("| Sampler |")

@@ -1,0 +1,47 @@
+"""Cells in parallel processes give the sequential run's rows, to the last digit."""
+
+from __future__ import annotations
+
+import pytest
+
+from imblearn_deep.comparison import read_results, run_comparison
+from imblearn_deep.datasets import load_imbalanced
+
+MEASURED = (
+    "config",
+    "best_params",
+    "cv_f1_macro",
+    "test_f1_macro",
+    "test_g_mean",
+    "recall",
+    "confusion_matrix",
+    "label_fidelity",
+    "frechet_mean",
+)
+
+
+def _measured(folder):
+    return {r["cell"]: {k: r.get(k) for k in MEASURED} for r in read_results(folder)}
+
+
+def test_parallel_cells_equal_sequential_cells(tmp_path):
+    data = load_imbalanced("digits")
+    kwargs = dict(
+        samplers=["none", "ros"],
+        seeds=[0],
+        cv=2,
+        device="cpu",
+        dataset="digits",
+        threads=1,
+    )
+    sequential = run_comparison(*data, output=tmp_path / "seq", **kwargs)
+    parallel = run_comparison(*data, output=tmp_path / "par", jobs=2, **kwargs)
+    assert [r["cell"] for r in parallel] == [r["cell"] for r in sequential]
+    assert _measured(tmp_path / "par") == _measured(tmp_path / "seq")
+    assert all(r["status"] == "ok" for r in parallel)
+
+
+@pytest.mark.parametrize("jobs", [0, 1.5, True])
+def test_jobs_must_be_a_nonzero_integer(jobs, tmp_path):
+    with pytest.raises(ValueError, match="jobs must be"):
+        run_comparison(*load_imbalanced("digits"), samplers=["none"], jobs=jobs, output=tmp_path)
