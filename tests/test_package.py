@@ -12,6 +12,7 @@ import pytest
 # Each module with docstring examples, and how many examples it has at least.
 MODULES_WITH_EXAMPLES = {
     "imblearn_deep._images": 1,
+    "imblearn_deep._lazy": 1,
     "imblearn_deep._training": 1,
     "imblearn_deep._fit_tasks": 1,
     "imblearn_deep.batches": 2,

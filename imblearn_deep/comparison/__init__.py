@@ -7,7 +7,7 @@ recorded durably (:class:`ResultsStore`); report tables and figures. The command
 ``imblearn-deep compare`` (and ``report``, ``merge``).
 """
 
-import importlib
+from .._lazy import lazy_exports
 
 # Public name -> the module that defines it, imported on first use (PEP 562) so that the
 # command line's parser and ``--help`` do not pay for torch. Add a new public name here.
@@ -37,14 +37,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
