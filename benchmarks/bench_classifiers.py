@@ -58,7 +58,7 @@ def bench(
     epochs: int,
     device: str,
     precision: str = "float32",
-    predict_batch_size: int = 256,
+    predict_batch_size: int | None = None,
 ) -> dict:
     """Train one classifier, predict its training images; speeds and the load meanwhile."""
     clf = CNNClassifier(
@@ -86,7 +86,7 @@ def bench(
         "precision": precision,
         "precision_used": clf.precision_,
         "threads": torch.get_num_threads(),
-        "predict_batch_size": predict_batch_size,
+        "predict_batch_size": batch_size if predict_batch_size is None else predict_batch_size,
         "params_m": sum(p.numel() for p in clf.module_.parameters()) / 1e6,
         "s_per_epoch": epoch_seconds,
         "images_per_s": len(X) / epoch_seconds,
@@ -166,7 +166,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image-size", type=int, default=28, help="image side (default 28)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
-        "--predict-batch-size", type=int, nargs="+", default=[256], help="one or several"
+        "--predict-batch-size",
+        type=int,
+        nargs="+",
+        default=[None],
+        help="one or several (default: CNNClassifier's, the training batch size)",
     )
     parser.add_argument(
         "--epochs", type=int, default=1, help="epochs per fit; the last one is reported (default 1)"

@@ -186,10 +186,13 @@ class CNNClassifier(CallbackSupportMixin, NeuralNetClassifier):
         Mini-batch size for training (``-1``: all samples at once). A last training
         batch of a single sample is merged into the previous one.
 
-    predict_batch_size : int, default=256
+    predict_batch_size : int, default=None
         Mini-batch size for prediction and the internal validation split (``-1``: all
-        samples at once). Without gradients a batch needs far less memory, and larger
-        batches keep the cores busier. ``iterator_valid__batch_size`` overrides it.
+        samples at once; ``None``: ``batch_size``). Without gradients a batch needs far
+        less memory, so a GPU can take larger ones; on a 2-core CPU, batches of 256 and
+        1024 predicted no faster than 64 (ResNet-18) or up to 2 times slower
+        (``small_cnn``; ``docs/benchmarks.md``), hence the default.
+        ``iterator_valid__batch_size`` overrides it.
 
     precision : {"float32", "auto", "bfloat16", "float16"}, default="float32"
         Arithmetic of training and prediction. ``"bfloat16"`` runs the network under
@@ -414,6 +417,7 @@ class CNNClassifier(CallbackSupportMixin, NeuralNetClassifier):
         # "all samples in one batch".
         "batch_size": [Interval(Integral, 2, None, closed="left"), Options(Integral, {-1})],
         "predict_batch_size": [
+            None,
             Interval(Integral, 1, None, closed="left"),
             Options(Integral, {-1}),
         ],
@@ -464,7 +468,7 @@ class CNNClassifier(CallbackSupportMixin, NeuralNetClassifier):
         max_epochs=10,
         max_steps=None,
         batch_size=64,
-        predict_batch_size=256,
+        predict_batch_size=None,
         precision="float32",
         lr=1e-3,
         lr_schedule=None,
@@ -705,6 +709,23 @@ class CNNClassifier(CallbackSupportMixin, NeuralNetClassifier):
         # Raises for channel-last arrays and shapes other than the fitted image shape.
         ImageLayout.from_array(X, self.layout_.image_shape, warn_tabular=False)
         return self._to_net(X)
+
+    def network_input(self, X) -> np.ndarray:
+        """``X`` as the fitted network takes it: checked, scaled, ``(n, C, H, W)`` float32.
+
+        What :meth:`predict_proba` feeds the network, for code that runs the network
+        itself (:func:`imblearn_deep.metrics.classifier_features`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> X = np.random.default_rng(0).random((20, 1, 8, 8))
+        >>> clf = CNNClassifier(architecture="small_cnn", max_epochs=1, random_state=0)
+        >>> clf.fit(X, np.arange(20) % 2).network_input(X[:3]).shape
+        (3, 1, 8, 8)
+        """
+        check_is_fitted(self)
+        return self._check_X(X)
 
     # -- training ----------------------------------------------------------------------------
 
@@ -1018,7 +1039,8 @@ class CNNClassifier(CallbackSupportMixin, NeuralNetClassifier):
         ``predict_batch_size``."""
         if not training:
             kwargs = self.get_params_for("iterator_valid")
-            batch_size = kwargs.pop("batch_size", self.predict_batch_size)
+            own = self.batch_size if self.predict_batch_size is None else self.predict_batch_size
+            batch_size = kwargs.pop("batch_size", own)
             batch_size = len(dataset) if batch_size == -1 else batch_size
             return self.iterator_valid(dataset, batch_size=batch_size, **kwargs)
         balanced = _is_true(self.balanced_batches) or self.balanced_batches == "oversample"

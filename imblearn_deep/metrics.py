@@ -36,6 +36,7 @@ __all__ = [
     "SCORERS",
     "SCORES",
     "Score",
+    "as_feature_extractor",
     "class_frechet_distances",
     "classifier_features",
     "frechet_distance",
@@ -372,14 +373,14 @@ def classifier_features(
     """
     import torch
 
-    if not hasattr(classifier, "module_") or not hasattr(classifier, "_check_X"):
+    if not hasattr(classifier, "module_") or not hasattr(classifier, "network_input"):
         raise ValueError(
             "classifier_features needs a fitted CNNClassifier; for other models pass a "
             "callable mapping images to a feature matrix."
         )
     if not isinstance(batch_size, Integral) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}.")
-    X_net = classifier._check_X(X)
+    X_net = classifier.network_input(X)
     module = classifier.module_
     if layer is None:
         target = _head_layer(module)
@@ -413,8 +414,22 @@ def classifier_features(
     return torch.cat(captured).numpy().astype(np.float64)
 
 
-def _as_extractor(feature_extractor) -> Callable[[Any], np.ndarray]:
-    if hasattr(feature_extractor, "module_") and hasattr(feature_extractor, "_check_X"):
+def as_feature_extractor(feature_extractor) -> Callable[[Any], np.ndarray]:
+    """A function mapping images to a feature matrix, from what the quality measures accept.
+
+    A fitted :class:`~imblearn_deep.CNNClassifier` gives its penultimate-layer features
+    (:func:`classifier_features`), a fitted transformer its ``transform``, a callable
+    itself.
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).random((10, 4))
+    >>> as_feature_extractor(PCA(2).fit(X))(X).shape
+    (10, 2)
+    """
+    if hasattr(feature_extractor, "module_") and hasattr(feature_extractor, "network_input"):
         return lambda X: classifier_features(feature_extractor, X)
     if callable(feature_extractor):
         return feature_extractor
@@ -481,7 +496,7 @@ def class_frechet_distances(
     >>> {label: round(value, 3) for label, value in d.items()}
     {0: 0.0, 1: 9.0}
     """
-    extract = _as_extractor(feature_extractor)
+    extract = as_feature_extractor(feature_extractor)
     n_real = _n_samples(X_real, "X_real")
     n_syn = _n_samples(X_synthetic, "X_synthetic")
     y_real = _check_labels(y_real, n_real, "y_real", "X_real")

@@ -183,12 +183,14 @@ def test_predict_batch_size(digits):
     X, y = digits
     clf = tiny_cnn(max_epochs=1).fit(X[:300], y[:300])
     dataset = Dataset(np.zeros((1000, 1, 8, 8), np.float32))
-    assert clf.get_iterator(dataset).batch_size == 256
+    # None (the default) follows batch_size, which on a CPU predicted fastest.
+    assert clf.get_iterator(dataset).batch_size == 32
     assert clf.get_iterator(dataset, training=True).batch_sampler.batch_size == 32
     proba = clf.predict_proba(X[:300])
     clf.set_params(predict_batch_size=-1)
     assert clf.get_iterator(dataset).batch_size == 1000
     np.testing.assert_allclose(clf.predict_proba(X[:300]), proba, atol=1e-6)
+    assert tiny_cnn(predict_batch_size=256).get_iterator(dataset).batch_size == 256
     assert tiny_cnn(iterator_valid__batch_size=7).get_iterator(dataset).batch_size == 7
     with pytest.raises(ValueError, match="predict_batch_size"):
         tiny_cnn(predict_batch_size=0).fit(X[:50], y[:50])

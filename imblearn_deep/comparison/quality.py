@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from ..metrics import _as_extractor, class_frechet_distances, label_fidelity
+from ..metrics import as_feature_extractor, class_frechet_distances, label_fidelity
 from .grid import ClassifierSpec
 
 __all__ = ["QUALITY_PER_CLASS", "fit_judge", "sample_quality", "synthetic_samples"]
@@ -176,7 +176,7 @@ def sample_quality(sampler, judge, X, y, *, random_state: int) -> dict:
         "quality_samples": len(y_syn),
     }
     try:
-        extract = _as_extractor(judge)
+        extract = as_feature_extractor(judge)
     except ValueError:
         return quality  # a judge without features: no Fréchet distance
     with warnings.catch_warnings():
