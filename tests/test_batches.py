@@ -11,8 +11,8 @@ from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, TensorDataset
 
 from imblearn_deep import BalancedBatchSampler, CNNClassifier
+from imblearn_deep import _skorch_loop as training_loop_module
 from imblearn_deep import batches as batches_module
-from imblearn_deep import classifiers as classifiers_module
 from imblearn_deep.comparison import build_pipeline, get_preset
 
 COUNTS = (50, 7, 1)
@@ -127,7 +127,8 @@ def test_works_as_a_dataloader_batch_sampler():
 
 
 def test_merge_rule_has_one_owner():
-    assert classifiers_module.MergeLastBatchSampler is batches_module.MergeLastBatchSampler
+    # The classifier's training loader uses the batches module's sampler, not a copy.
+    assert training_loop_module.MergeLastBatchSampler is batches_module.MergeLastBatchSampler
 
 
 class BatchLabels(Callback):

@@ -19,7 +19,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 from torch.utils.data import RandomSampler, SequentialSampler
 
-from imblearn_deep.classifiers import CNNClassifier, MergeLastBatchSampler
+from imblearn_deep.batches import MergeLastBatchSampler
+from imblearn_deep.classifiers import CNNClassifier
 from imblearn_deep.nets.classifiers import (
     ARCHITECTURES,
     PadToMinSize,

@@ -13,6 +13,7 @@ import pytest
 MODULES_WITH_EXAMPLES = {
     "imblearn_deep._images": 1,
     "imblearn_deep._lazy": 1,
+    "imblearn_deep._skorch_loop": 1,
     "imblearn_deep._training": 1,
     "imblearn_deep._fit_tasks": 1,
     "imblearn_deep.batches": 2,
