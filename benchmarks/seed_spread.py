@@ -89,8 +89,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def library_digest() -> str:
-    """SHA-256 of the package's source files: the code that ran, in a tree with uncommitted
-    edits where the commit alone does not say it."""
+    """SHA-256 of the package's source files (16 hex digits): with uncommitted edits in the
+    tree, the commit alone does not say which code ran."""
     digest = hashlib.sha256()
     for path in sorted((REPO / "imblearn_deep").rglob("*.py")):
         digest.update(path.relative_to(REPO).as_posix().encode())
@@ -163,8 +163,6 @@ def fit_and_score(data, condition: str, schedule: str, seed: int, max_steps: int
         "predict_seconds": round(predict_seconds, 2),
         "other_load_cores": round(load.cores, 2),
         "host": host_record(),
-        "git_head": git_head(),
-        "library_sha256": library_digest(),
     }
 
 
@@ -181,11 +179,13 @@ def run(args) -> int:
     print(f"{tag} {len(runs) - len(pending)} of {len(runs)} runs done", file=sys.stderr)
     if not pending:
         return 0
+    # The code as this process imported it: others may edit the tree while it runs.
+    code = {"git_head": git_head(), "library_sha256": library_digest()}
     torch.set_num_threads(args.threads)
     data = load_imbalanced("fashion_mnist", root=args.data_root, random_state=DATASET_SEED)
     for i, (condition, schedule, seed) in enumerate(pending, 1):
         record = fit_and_score(data, condition, schedule, seed, args.max_steps)
-        record["command"] = " ".join(sys.argv)
+        record.update(code, command=" ".join(sys.argv))
         write_atomic(
             args.out / f"{run_name(condition, schedule, seed)}.json",
             json.dumps(record, indent=1) + "\n",

@@ -21,7 +21,8 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build"]
+# docs/results/ holds the files behind the published runs (reports, CSV): data, not pages.
+exclude_patterns = ["_build", "results"]
 
 # The Markdown pages link to each other's sections by their GitHub anchors.
 myst_heading_anchors = 3

@@ -243,6 +243,10 @@ def test_fast_preset_schedule_follows_the_dataset():
     assert digits.sampler("deepsmote").params["epochs"] == 30
     assert fmnist.sampler("deepsmote").params["epochs"] == 10
     assert fmnist.classifier("small_cnn").grid == {"lr": [1e-3]}
+    # Budgets in optimizer steps, the same for every method, with a decaying rate.
+    for preset, steps in ((digits, 440), (fmnist, 3125)):
+        params = preset.classifier("small_cnn").params
+        assert (params["max_steps"], params["lr_schedule"]) == (steps, "cosine")
     with pytest.raises(ValueError, match="Unknown dataset 'svhn'"):
         get_preset("fast", "svhn")
 
@@ -378,6 +382,18 @@ def test_cli_writes_results_report_and_figures(cli_run):
     for figure in (*figures, "digits_ros_images"):
         assert (out / "figures" / f"{figure}.png").is_file()
     assert (out / "figures" / "digits_deepsmote_training.png").is_file()
+
+
+def test_every_method_trains_its_classifier_the_same_number_of_steps(cli_run):
+    root, _ = cli_run
+    rows = read_results(root / "out")
+    assert [r["sampler"] for r in rows] == ["none", "ros", "deepsmote"]
+    # 325 real images or 1,400 balanced ones: the same 440 optimizer steps.
+    assert [r["clf_steps"] for r in rows] == [440, 440, 440]
+    # Batches of 32, the last of an epoch sometimes shorter.
+    assert all(0.8 * 440 * 32 <= r["clf_images_seen"] <= 440 * 32 for r in rows)
+    report = (root / "out" / "report.md").read_text()
+    assert "440 optimizer steps" in report
 
 
 def test_cli_resume_skips_finished_cells(cli_run, monkeypatch, capsys):

@@ -523,13 +523,24 @@ def _protocol(rows: list[dict]) -> str:
         if fitted_once
         else ""
     )
+    steps = sorted({r["clf_steps"] for r in rows if r.get("clf_steps")})
+    if len(steps) == 1:
+        budget = (
+            f" Every method's classifier trained exactly {steps[0]:,} optimizer steps "
+            "(the same compute whatever the size of its training set)."
+        )
+    elif steps:
+        budget = f" Classifier optimizer steps range from {steps[0]:,} to {steps[-1]:,}."
+    else:
+        budget = ""
     return (
         f"Training set: {sum(train.values())} images, per class {list(train.values())}. "
         f"Test set: {sum(test.values())} real held-out images, per class "
         f"{list(test.values())}.\n\n"
         f"Each cell is an imblearn `Pipeline(sampler, classifier)` tuned by `GridSearchCV` on "
         f"{folds} stratified shuffled folds of the training set (refit on "
-        f"macro-F1), refitted on the whole training set and scored once on the test set.{once} "
+        f"macro-F1), refitted on the whole training set and scored once on the test set."
+        f"{once}{budget} "
         f"Samplers only run inside `Pipeline.fit`, on the training part of each fold: every "
         f"validation fold and the test set hold real images only. The pipeline's `memory` "
         f"trains each generator once per fold and setting. G-mean is the geometric mean of "
