@@ -42,6 +42,7 @@ from host import OtherLoad, cpu_name  # noqa: E402
 from imblearn_deep.comparison import build_pipeline, get_preset  # noqa: E402
 from imblearn_deep.comparison.report import mean_std  # noqa: E402
 from imblearn_deep.datasets import load_imbalanced  # noqa: E402
+from imblearn_deep.metrics import macro_f1  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "docs" / "results" / "seed_spread"
@@ -154,7 +155,7 @@ def fit_and_score(data, condition: str, schedule: str, seed: int, max_steps: int
         "epochs": clf.n_images_seen_ / n_train,
         # The rate of the last step (recorded per batch only under a schedule).
         "last_lr": float(clf.history_[-1, "batches", -1].get("lr", clf.lr)),
-        "f1_macro": float(f1_score(y_test, y_pred, average="macro", zero_division=0)),
+        "f1_macro": macro_f1(y_test, y_pred),
         "balanced_accuracy": float(balanced_accuracy_score(y_test, y_pred)),
         "f1_per_class": [
             round(float(v), 4) for v in f1_score(y_test, y_pred, average=None, zero_division=0)

@@ -350,9 +350,9 @@ def _classic_samplers(k_neighbors: int = 5) -> tuple[SamplerSpec, ...]:
 # dataset (an epoch budget gave the 4.4x larger resampled sets 4.4x the steps): the steps
 # random over-sampling's balanced set took in the epoch budget before (digits: 10 epochs of
 # 1,400 images at batch 32; 28x28: 5 epochs of 40,000 at batch 64). A cosine decay with a
-# short warm-up ends each fit at a low rate: on Fashion-MNIST at 3,125 steps it cut the
-# seed-to-seed sd of test macro-F1 from 0.039 to 0.009 without resampling and from 0.082
-# to 0.008 with class weights (docs/results.md, "Seed spread at equal steps").
+# short warm-up ends each fit at a low rate: on Fashion-MNIST at 3,125 steps (5 seeds) it
+# cut the seed-to-seed sd of test macro-F1 from 0.033 to 0.011 without resampling and
+# from 0.060 to 0.006 with class weights (docs/results/seed_spread/summary.md).
 _FAST_SCHEDULES = {
     "small": {
         "deepsmote": {"epochs": 30},
