@@ -13,7 +13,7 @@ from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn_deep.comparison import FlattenSampler
 from imblearn_deep.comparison import report as report_module
 from imblearn_deep.comparison.artifacts import save_sample_images
-from imblearn_deep.datasets import load_imbalanced
+from imblearn_deep.datasets import DATASETS, load_imbalanced
 
 
 @pytest.fixture(scope="module")
@@ -167,18 +167,8 @@ def grid_block(fig, kind):
     return ax, np.asarray(ax.images[0].get_array())
 
 
-FASHION_NAMES = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-]
+# The registry's names (their values are checked in test_datasets.py).
+FASHION_NAMES = list(DATASETS["fashion_mnist"].class_names)
 
 
 def test_image_grid_parts_real_and_synthetic_with_class_names(smote_images, drawn):
