@@ -31,6 +31,7 @@ from sklearn.metrics import (
     f1_score,
     make_scorer,
 )
+from threadpoolctl import threadpool_limits
 
 __all__ = [
     "SCORERS",
@@ -46,6 +47,7 @@ __all__ = [
     "macro_f1",
     "macro_f1_scorer",
 ]
+
 
 def macro_f1(y_true, y_pred) -> float:
     """Macro-averaged F1: every class weighs the same; a class never predicted scores 0.
@@ -296,30 +298,35 @@ def frechet_distance(features_a, features_b, *, eps: float = 1e-6) -> float:
             f"features_a has {a.shape[1]} features but features_b has {b.shape[1]}; both "
             "must come from the same feature extractor."
         )
-    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
-    sigma_a = np.atleast_2d(np.cov(a, rowvar=False))
-    sigma_b = np.atleast_2d(np.cov(b, rowvar=False))
-    with warnings.catch_warnings():
-        # scipy's "Matrix is singular" note; usability is checked just below (pytorch-fid
-        # silences it too, with disp=False).
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)
-        root = linalg.sqrtm(sigma_a @ sigma_b)
-    if not _sqrtm_is_usable(root):
-        warnings.warn(
-            f"The product of the covariances is singular or ill-conditioned ({len(a)} and "
-            f"{len(b)} samples, {a.shape[1]} features); adding {eps} to their diagonals.",
-            UserWarning,
-            stacklevel=2,
-        )
-        offset = np.eye(len(sigma_a)) * eps
-        root = linalg.sqrtm((sigma_a + offset) @ (sigma_b + offset))
-        if not np.isfinite(root).all():
-            raise ValueError(
-                "The matrix square root is not finite even with the eps offset; use fewer "
-                "features or more samples, or a larger eps."
+    # One BLAS thread: the products, sums and square root then add up in the same order
+    # whatever the process's thread count, so the distance is the same to the last digit
+    # in a parallel worker (one thread) and in the main process (the small matrices gain
+    # nothing from more).
+    with threadpool_limits(limits=1, user_api="blas"):
+        mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
+        sigma_a = np.atleast_2d(np.cov(a, rowvar=False))
+        sigma_b = np.atleast_2d(np.cov(b, rowvar=False))
+        with warnings.catch_warnings():
+            # scipy's "Matrix is singular" note; usability is checked just below (pytorch-fid
+            # silences it too, with disp=False).
+            warnings.simplefilter("ignore", linalg.LinAlgWarning)
+            root = linalg.sqrtm(sigma_a @ sigma_b)
+        if not _sqrtm_is_usable(root):
+            warnings.warn(
+                f"The product of the covariances is singular or ill-conditioned ({len(a)} and "
+                f"{len(b)} samples, {a.shape[1]} features); adding {eps} to their diagonals.",
+                UserWarning,
+                stacklevel=2,
             )
-    diff = mu_a - mu_b
-    distance = diff @ diff + np.trace(sigma_a) + np.trace(sigma_b) - 2.0 * np.trace(root.real)
+            offset = np.eye(len(sigma_a)) * eps
+            root = linalg.sqrtm((sigma_a + offset) @ (sigma_b + offset))
+            if not np.isfinite(root).all():
+                raise ValueError(
+                    "The matrix square root is not finite even with the eps offset; use fewer "
+                    "features or more samples, or a larger eps."
+                )
+        diff = mu_a - mu_b
+        distance = diff @ diff + np.trace(sigma_a) + np.trace(sigma_b) - 2.0 * np.trace(root.real)
     return max(float(distance), 0.0)
 
 
