@@ -517,10 +517,17 @@ def _protocol(rows: list[dict]) -> str:
     test = first["test_class_counts"]
     folds = max(r["cv_folds"] for r in rows)
     fitted_once = [r for r in rows if r["cv_folds"] == 0]
+    if folds:
+        tuning = (
+            f"tuned by `GridSearchCV` on {folds} stratified shuffled folds of the training "
+            "set (refit on macro-F1), refitted on the whole training set"
+        )
+    else:
+        tuning = "fitted once on the whole training set (every grid has a single setting)"
     once = (
         " A cell whose grid has a single setting has nothing to tune: it is fitted once on "
         "the whole training set and scored on the test set (no CV scores)."
-        if fitted_once
+        if fitted_once and folds
         else ""
     )
     steps = sorted({r["clf_steps"] for r in rows if r.get("clf_steps")})
@@ -537,10 +544,8 @@ def _protocol(rows: list[dict]) -> str:
         f"Training set: {sum(train.values())} images, per class {list(train.values())}. "
         f"Test set: {sum(test.values())} real held-out images, per class "
         f"{list(test.values())}.\n\n"
-        f"Each cell is an imblearn `Pipeline(sampler, classifier)` tuned by `GridSearchCV` on "
-        f"{folds} stratified shuffled folds of the training set (refit on "
-        f"macro-F1), refitted on the whole training set and scored once on the test set."
-        f"{once}{budget} "
+        f"Each cell is an imblearn `Pipeline(sampler, classifier)` {tuning} and scored once "
+        f"on the test set.{once}{budget} "
         f"Samplers only run inside `Pipeline.fit`, on the training part of each fold: every "
         f"validation fold and the test set hold real images only. The pipeline's `memory` "
         f"trains each generator once per fold and setting. G-mean is the geometric mean of "
