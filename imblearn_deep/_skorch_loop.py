@@ -29,7 +29,7 @@ from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Subset
 
-from ._training import autocast, to_device
+from ._training import autocast, fused_options, to_device
 from .batches import BalancedBatchSampler, MergeLastBatchSampler
 from .schedules import find_step_budget
 
@@ -90,6 +90,14 @@ class SkorchLoopMixin:
             tasks.on_epoch_end(self.history[-1])
         elif method_name == "on_train_end":
             tasks.on_train_end()
+
+    def get_params_for_optimizer(self, prefix, named_parameters):
+        """skorch's optimiser arguments, with torch's fused kernel where it has one
+        (:func:`~imblearn_deep._training.fused_options`); ``optimizer__fused=False`` or
+        ``optimizer__foreach`` choose another implementation."""
+        args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
+        args = (list(args[0]), *args[1:])
+        return args, fused_options(getattr(self, prefix), args[0], kwargs)
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
         """skorch's training loop; it notes a Ctrl-C for ``fit`` and ``partial_fit`` to

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import math
 import sys
 import time
@@ -179,6 +180,90 @@ def autocast(device: torch.device, precision: str):
     """Autocast context for a resolved ``precision`` (``"float32"`` disables it)."""
     dtype = PRECISIONS[precision]
     return torch.autocast(device.type, dtype=dtype or torch.float32, enabled=dtype is not None)
+
+
+# Devices whose parameters torch's fused Adam kernels take (torch >= 2.4 on CPU): one
+# kernel per parameter instead of a dozen elementwise passes. On a ResNet-18 at 28x28 on
+# one CPU thread the optimiser step fell from 104 ms to 17 ms (a training step from 326 to
+# 230 ms); the update is the same algorithm.
+_FUSED_DEVICE_TYPES = frozenset({"cpu", "cuda"})
+
+
+def fused_options(optimizer_class, parameters, options: dict) -> dict:
+    """``options`` with ``fused=True`` added where the optimiser has a fused kernel for
+    every parameter and the caller chose no implementation.
+
+    Parameters
+    ----------
+    optimizer_class : type
+        A :class:`torch.optim.Optimizer` subclass.
+    parameters : iterable of torch.Tensor
+        The parameters it will update.
+    options : dict
+        The keyword arguments the caller gives it.
+
+    Returns
+    -------
+    dict
+        A new dict: ``options``, with ``fused=True`` when ``optimizer_class`` takes
+        ``fused`` (Adam, AdamW, SGD, Adagrad), ``options`` sets neither ``fused`` nor
+        ``foreach``, and every parameter is a floating-point tensor on a CPU or CUDA
+        device.
+
+    Examples
+    --------
+    >>> net = torch.nn.Linear(2, 1)
+    >>> fused_options(torch.optim.Adam, net.parameters(), {"lr": 1e-3})
+    {'lr': 0.001, 'fused': True}
+    >>> fused_options(torch.optim.Adam, net.parameters(), {"foreach": False})
+    {'foreach': False}
+    >>> fused_options(torch.optim.RMSprop, net.parameters(), {})
+    {}
+    """
+    options = dict(options)
+    if "fused" in options or "foreach" in options:
+        return options
+    if "fused" not in inspect.signature(optimizer_class).parameters:
+        return options
+    tensors = [p for group in _tensors(parameters) for p in group]
+    if tensors and all(
+        p.is_floating_point() and p.device.type in _FUSED_DEVICE_TYPES for p in tensors
+    ):
+        options["fused"] = True
+    return options
+
+
+def _tensors(parameters) -> Iterator[list[torch.Tensor]]:
+    """The tensors of an optimiser's ``params`` argument, group by group (a parameter
+    group is a dict with a ``"params"`` entry; skorch passes (name, tensor) pairs)."""
+    for item in parameters:
+        if isinstance(item, dict):
+            yield [p for p in _flat(item["params"])]
+        else:
+            yield list(_flat([item]))
+
+
+def _flat(items) -> Iterator[torch.Tensor]:
+    for item in items:
+        if isinstance(item, torch.Tensor):
+            yield item
+        elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], torch.Tensor):
+            yield item[1]
+        else:
+            yield from _flat(item)
+
+
+def adam(parameters, **options) -> torch.optim.Adam:
+    """:class:`torch.optim.Adam` over ``parameters``, with the fused kernel where torch
+    has one (see :func:`fused_options`).
+
+    Examples
+    --------
+    >>> adam(torch.nn.Linear(2, 1).parameters(), lr=1e-3).defaults["fused"]
+    True
+    """
+    parameters = list(parameters)
+    return torch.optim.Adam(parameters, **fused_options(torch.optim.Adam, parameters, options))
 
 
 class OptimizerStep:

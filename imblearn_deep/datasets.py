@@ -41,6 +41,7 @@ __all__ = [
     "load_cifar10",
     "load_digits_images",
     "load_fashion_mnist",
+    "load_balanced_test",
     "load_imbalanced",
     "load_mnist",
     "make_imbalanced",
@@ -800,3 +801,65 @@ def load_imbalanced(
     X_train, y_train = make_imbalanced(X_tr, y_tr, profile.train, random_state=rng)
     X_test, y_test = make_imbalanced(X_te, y_te, profile.test, random_state=rng)
     return X_train, y_train, X_test, y_test
+
+
+def load_balanced_test(
+    name: str = "digits",
+    *,
+    root: str | os.PathLike[str] | None = None,
+    download: bool = False,
+    random_state: RandomStateLike = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A class-balanced test set that shares no image with :func:`load_imbalanced`'s
+    training set.
+
+    Published results on imbalanced benchmarks are often measured on a balanced test set
+    (DeepSMOTE's Table III is): every class weighs the same in accuracy, and rare classes
+    are scored on many images instead of 10 or 15.
+
+    * ``"mnist"``, ``"fashion_mnist"``, ``"cifar10"``: the whole official test split
+      (Fashion-MNIST and CIFAR-10: 1,000 images per class, 10,000 in all; MNIST's classes
+      hold 892 to 1,135). It contains the imbalanced test subset.
+    * ``"digits"``: of the images :func:`load_imbalanced` with the same ``random_state``
+      left out of training, the same number per class, as many as the smallest class
+      has left (38 per class, 380 in all, with the default profile).
+
+    Parameters
+    ----------
+    name : {"digits", "mnist", "fashion_mnist", "cifar10"}, default="digits"
+        Dataset name, as in :func:`load_imbalanced`.
+    root : str or path-like, default=None
+        Data directory passed to the loader (ignored for ``"digits"``).
+    download : bool, default=False
+        Passed to the loader (ignored for ``"digits"``).
+    random_state : int, RandomState instance or None, default=0
+        The ``random_state`` given to :func:`load_imbalanced` (for ``"digits"``, whose
+        training draw decides which images are left), and the seed of the per-class
+        draws.
+
+    Returns
+    -------
+    X_test, y_test : ndarray
+        Images ``(n, C, H, W)`` and int64 labels, rows in their original order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from imblearn_deep.datasets import load_balanced_test
+    >>> X, y = load_balanced_test("digits")
+    >>> X.shape, np.unique(np.bincount(y)).tolist()
+    ((380, 1, 8, 8), [38])
+    """
+    info = get_dataset(name)
+    if info.official_test_split:
+        return info.loader(root, train=False, download=download)
+    from sklearn.utils import check_random_state
+
+    # Repeat load_imbalanced's training draw (its first use of the generator).
+    rng = check_random_state(random_state)
+    X, y = info.loader()
+    train_idx = _select_indices(y, info.profile.train, rng)
+    rest = np.setdiff1d(np.arange(len(y)), train_idx, assume_unique=True)
+    per_class = int(np.bincount(y[rest]).min())
+    keep = rest[_select_indices(y[rest], [per_class] * len(info.class_names), rng)]
+    return X[keep], y[keep]

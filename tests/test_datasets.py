@@ -22,6 +22,7 @@ from imblearn_deep.datasets import (
     load_cifar10,
     load_digits_images,
     load_fashion_mnist,
+    load_balanced_test,
     load_imbalanced,
     load_mnist,
     make_imbalanced,
@@ -626,3 +627,33 @@ def test_load_imbalanced_missing_data_propagates(tmp_path):
 def test_load_imbalanced_unknown_name():
     with pytest.raises(ValueError, match=r"'svhn'.*\['cifar10', 'digits', 'fashion_mnist'"):
         load_imbalanced("svhn")
+
+
+def test_load_balanced_test_digits_is_balanced_and_disjoint_from_training(monkeypatch):
+    _, y = load_digits_images()
+    X_ids = np.broadcast_to(
+        np.arange(len(y), dtype=np.float32)[:, None, None, None], (len(y), 1, 8, 8)
+    ).copy()
+    digits = dataclasses.replace(datasets.DATASETS["digits"], loader=lambda: (X_ids, y))
+    monkeypatch.setitem(datasets.DATASETS, "digits", digits)
+    for seed in (0, 3):
+        X_train, y_train, _, _ = load_imbalanced("digits", random_state=seed)
+        X_bal, y_bal = load_balanced_test("digits", random_state=seed)
+        train_ids = set(X_train[:, 0, 0, 0].astype(int))
+        bal_ids = X_bal[:, 0, 0, 0].astype(int)
+        assert train_ids.isdisjoint(bal_ids) and len(set(bal_ids)) == len(bal_ids)
+        np.testing.assert_array_equal(y[bal_ids], y_bal)
+        # As many per class as the class with the fewest images left after training.
+        left = np.bincount(y) - np.bincount(y_train)
+        assert np.bincount(y_bal).tolist() == [int(left.min())] * 10
+
+
+def test_load_balanced_test_official_split_is_the_whole_test_file(tmp_path):
+    labels = np.repeat(np.arange(10), 4).astype(np.uint8)
+    for names, value in ((TRAIN_NAMES, 1), (TEST_NAMES, 2)):
+        images = np.full((len(labels), 28, 28), value, dtype=np.uint8)
+        write_idx(tmp_path / "MNIST" / "raw" / (names[0] + ".gz"), images)
+        write_idx(tmp_path / "MNIST" / "raw" / (names[1] + ".gz"), labels)
+    X, y = load_balanced_test("mnist", root=tmp_path)
+    assert X.shape == (40, 1, 28, 28) and np.all(X == 2)
+    assert np.bincount(y).tolist() == [4] * 10

@@ -27,7 +27,7 @@ from ..metrics import SCORERS, SCORES
 from .artifacts import save_sample_images
 from .grid import ClassifierSpec, SamplerSpec, n_settings
 from .quality import sample_quality
-from .store import ARTIFACTS_DIR, cell_slug, heldout_scores, jsonable
+from .store import ARTIFACTS_DIR, BALANCED_TEST, cell_slug, heldout_scores, jsonable
 
 __all__ = ["Cell", "build_pipeline", "cross_validates", "fingerprint", "run_cell"]
 
@@ -252,6 +252,7 @@ def run_cell(
     verbose: int = 0,
     judge: Callable[[], object] | None = None,
     search: str = "auto",
+    balanced_test: tuple | None = None,
 ) -> dict:
     """Search, refit and score one cell; the row's measured fields.
 
@@ -283,6 +284,9 @@ def run_cell(
         quality columns.
     search : {"auto", "always"}, default="auto"
         ``"always"`` cross-validates a one-setting grid too.
+    balanced_test : tuple, default=None
+        ``(X, y)`` of a class-balanced test set, scored like the test set in the
+        ``balanced_test_*`` columns (:data:`~imblearn_deep.comparison.store.BALANCED_TEST`).
 
     Returns
     -------
@@ -327,12 +331,19 @@ def run_cell(
         start = time.perf_counter()
         y_pred = best.predict(X_test)
         predict_seconds = time.perf_counter() - start
+        balanced_scores = {}
+        if balanced_test is not None:
+            X_balanced, y_balanced = balanced_test
+            balanced_scores = heldout_scores(
+                y_balanced, best.predict(X_balanced), classes, prefix=BALANCED_TEST
+            )
         fits = _sampler_fits(cache_dir)
     finally:
         shutil.rmtree(cache_dir, ignore_errors=True)
 
     row.update(
         heldout_scores(y_test, y_pred, classes),
+        **balanced_scores,
         sampler_settings=n_settings(sampler_grid) if cell.sampler.resamples else 0,
         sampler_fits=len(fits),
         expected_sampler_fits=(

@@ -183,6 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip the label fidelity and Fréchet distance of the synthetic images",
     )
     compare.add_argument(
+        "--no-balanced-test",
+        dest="balanced_test",
+        action="store_false",
+        help="skip the scores on the class-balanced test set (the official test split; "
+        "for digits, 38 left-out images per class)",
+    )
+    compare.add_argument(
         "-v",
         "--verbose",
         action="count",
@@ -281,7 +288,7 @@ def _export(args, preset, data, rows, log) -> None:
 
 
 def _compare(parser, args) -> int:
-    from ..datasets import load_imbalanced
+    from ..datasets import load_balanced_test, load_imbalanced
     from .environment import torch_threads
     from .grid import get_preset
     from .report import summary_table, write_report
@@ -298,6 +305,14 @@ def _compare(parser, args) -> int:
         data = load_imbalanced(
             args.dataset, root=args.data_root, download=args.download, random_state=_DATASET_SEED
         )
+        balanced_test = None
+        if args.balanced_test:
+            balanced_test = load_balanced_test(
+                args.dataset,
+                root=args.data_root,
+                download=args.download,
+                random_state=_DATASET_SEED,
+            )
     except (FileNotFoundError, ValueError) as exc:
         missing = isinstance(exc, FileNotFoundError) and not args.download
         hint = " On the command line: --data-root DIR, or --download." if missing else ""
@@ -321,6 +336,7 @@ def _compare(parser, args) -> int:
         device=args.device,
         threads=args.threads,
         quality=args.quality,
+        balanced_test=balanced_test,
         verbose=verbose,
     )
     report = write_report(args.output)

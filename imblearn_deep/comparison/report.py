@@ -19,7 +19,7 @@ import numpy as np
 
 from ..datasets import DATASETS
 from .stats import paired_section, ranks_across_datasets
-from .store import ResultsStore, atomic_write, report_columns
+from .store import BALANCED_TEST, ResultsStore, atomic_write, report_columns
 from .tables import markdown_table
 
 __all__ = ["mean_std", "summary_table", "write_report"]
@@ -61,13 +61,18 @@ def _groups(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
     return groups
 
 
-def summary_table(rows: list[dict]) -> str:
-    """Markdown table of test and CV scores, mean ± std over seeds, per sampler/classifier.
+def summary_table(rows: list[dict], prefix: str = "test") -> str:
+    """Markdown table of held-out (and CV) scores, mean ± std over seeds, per
+    sampler/classifier; the best macro-F1 of each classifier in bold.
 
     Parameters
     ----------
     rows : list of dict
         Rows of a results folder (failed cells are left out).
+    prefix : {"test", "balanced_test"}, default="test"
+        The held-out set: the imbalanced test set (with the CV column), or the
+        class-balanced one (:data:`~imblearn_deep.comparison.store.BALANCED_TEST`; rows
+        without its scores are left out).
 
     Returns
     -------
@@ -82,19 +87,21 @@ def summary_table(rows: list[dict]) -> str:
     >>> print(summary_table(rows).splitlines()[2])
     | SMOTE | small CNN | 1 | **0.800** | 0.800 | 0.700 | 0.900 | 0.750 |
     """
-    groups = _groups([r for r in rows if r["status"] == "ok"])
+    columns = report_columns(prefix)
+    main = columns[0][0]
+    groups = _groups([r for r in rows if r["status"] == "ok" and r.get(main) is not None])
     best: dict[str, float] = {}
     for (_, classifier), group in groups.items():
-        score = mean_std([r["test_f1_macro"] for r in group])[0]
+        score = mean_std([r[main] for r in group])[0]
         best[classifier] = max(best.get(classifier, -1.0), score)
     body = []
     for (_, classifier), group in groups.items():
-        cells = [_fmt([r[key] for r in group]) for key, _ in report_columns()]
-        if math.isclose(mean_std([r["test_f1_macro"] for r in group])[0], best[classifier]):
+        cells = [_fmt([r.get(key) for r in group]) for key, _ in columns]
+        if math.isclose(mean_std([r[main] for r in group])[0], best[classifier]):
             cells[0] = f"**{cells[0]}**"
         body.append([group[0]["sampler_label"], group[0]["classifier_label"], len(group), *cells])
     return markdown_table(
-        ["Sampler", "Classifier", "Seeds", *(label for _, label in report_columns())], body
+        ["Sampler", "Classifier", "Seeds", *(label for _, label in columns)], body
     )
 
 
@@ -510,6 +517,37 @@ def _figures(rows: list[dict], output: Path, dataset: str) -> list[tuple[str, st
 # -- the report ---------------------------------------------------------------------------
 
 
+def _step_budget(rows: list[dict]) -> str:
+    """The sentence on the classifiers' optimizer steps: one budget per classifier, the
+    same for every method, is what makes methods comparable."""
+    per_classifier: dict[str, set[int]] = {}
+    labels = {}
+    for row in rows:
+        if row.get("clf_steps"):
+            per_classifier.setdefault(row["classifier"], set()).add(row["clf_steps"])
+            labels[row["classifier"]] = row.get("classifier_label", row["classifier"])
+    if not per_classifier:
+        return ""
+    if any(len(steps) > 1 for steps in per_classifier.values()):
+        ranges = "; ".join(
+            f"{labels[c]}: {min(s):,} to {max(s):,}" for c, s in per_classifier.items()
+        )
+        return f" Classifier optimizer steps differ between methods ({ranges})."
+    if len(per_classifier) == 1:
+        (steps,) = next(iter(per_classifier.values()))
+        budget = f"exactly {steps:,} optimizer steps"
+    else:
+        budget = (
+            "the same optimizer steps ("
+            + "; ".join(f"{labels[c]}: {next(iter(s)):,}" for c, s in per_classifier.items())
+            + ")"
+        )
+    return (
+        f" Every method's classifier trained {budget} (the same compute whatever the size "
+        "of its training set)."
+    )
+
+
 def _protocol(rows: list[dict]) -> str:
     first = rows[0]
     seeds = sorted({r["seed"] for r in rows})
@@ -530,16 +568,7 @@ def _protocol(rows: list[dict]) -> str:
         if fitted_once and folds
         else ""
     )
-    steps = sorted({r["clf_steps"] for r in rows if r.get("clf_steps")})
-    if len(steps) == 1:
-        budget = (
-            f" Every method's classifier trained exactly {steps[0]:,} optimizer steps "
-            "(the same compute whatever the size of its training set)."
-        )
-    elif steps:
-        budget = f" Classifier optimizer steps range from {steps[0]:,} to {steps[-1]:,}."
-    else:
-        budget = ""
+    budget = _step_budget(rows)
     return (
         f"Training set: {sum(train.values())} images, per class {list(train.values())}. "
         f"Test set: {sum(test.values())} real held-out images, per class "
@@ -600,6 +629,17 @@ def _write_report(rows: list[dict], output: Path) -> Path:
             paired = paired_section(ok)
             if paired:
                 parts.append(paired)
+            balanced = [r for r in ok if r.get(f"{BALANCED_TEST}_f1_macro") is not None]
+            if balanced:
+                n_test = sum(balanced[0][f"{BALANCED_TEST}_class_counts"].values())
+                parts += [
+                    f"### Scores on the class-balanced test set ({n_test:,} real images "
+                    "never used for training; mean ± std over seeds)\n",
+                    summary_table(balanced, prefix=BALANCED_TEST) + "\n",
+                ]
+                paired = paired_section(balanced, score=f"{BALANCED_TEST}_f1_macro")
+                if paired:
+                    parts.append(paired)
             parts += [
                 "### Per-class test recall (mean ± std over seeds)\n",
                 _recall_table(ok) + "\n",

@@ -148,6 +148,7 @@ def run_comparison(
     on_error: str = "record",
     quality: bool = True,
     search: str = "auto",
+    balanced_test: tuple | None = None,
     verbose: int = 0,
 ) -> list[dict]:
     """Compare samplers by cross-validated grid search and a held-out test set.
@@ -228,6 +229,11 @@ def run_comparison(
         choose; the test scores are those a search would give), so the compute goes to
         seeds rather than to folds; its ``cv_*`` columns are None. ``"always"``:
         cross-validate every cell.
+    balanced_test : tuple, default=None
+        ``(X, y)`` of a class-balanced test set of real images that share none with the
+        training set (:func:`~imblearn_deep.datasets.load_balanced_test`): every cell is
+        also scored on it, in the ``balanced_test_*`` columns, the recall and the
+        confusion matrix. Like the test set, it takes no part in the search.
     verbose : int, default=0
         1 prints one line per cell, with an estimate of the time left; 2 adds a line per
         training epoch of the samplers and classifiers (one live line on a terminal); 3
@@ -286,9 +292,16 @@ def run_comparison(
         for sampler in sampler_specs
     ]
     data = (X_train, y_train, X_test, y_test)
+    if balanced_test is not None:
+        if len(balanced_test) != 2:
+            raise ValueError("balanced_test must be a pair (X, y).")
+        balanced_test = (np.asarray(balanced_test[0]), np.asarray(balanced_test[1]))
     worker = _CellWorker(
         data=data,
-        data_hash=joblib.hash(data),
+        # Without a balanced test set, the hash of the data alone: folders recorded before
+        # the option existed keep their fingerprints.
+        data_hash=joblib.hash(data if balanced_test is None else (data, balanced_test)),
+        balanced_test=balanced_test,
         output=str(output),
         preset=preset.name,
         n_folds=n_folds,
@@ -392,6 +405,7 @@ class _CellWorker:
 
     data: tuple
     data_hash: str
+    balanced_test: tuple | None
     output: str
     preset: str
     n_folds: int
@@ -458,6 +472,8 @@ class _CellWorker:
                 "train_class_counts": _class_counts(y_train),
                 "test_class_counts": _class_counts(y_test),
             }
+            if self.balanced_test is not None:
+                row["balanced_test_class_counts"] = _class_counts(self.balanced_test[1])
             start = time.perf_counter()
             try:
                 row.update(
@@ -472,6 +488,7 @@ class _CellWorker:
                         verbose=self.verbose,
                         judge=partial(self.judge, cell) if self.quality else None,
                         search=self.search,
+                        balanced_test=self.balanced_test,
                     ),
                     status="ok",
                 )

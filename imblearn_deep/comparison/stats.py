@@ -23,7 +23,7 @@ import numpy as np
 from scipy.stats import rankdata
 from scipy.stats import t as student_t
 
-from .store import report_columns
+from .store import BALANCED_TEST, report_columns
 from .tables import markdown_table
 
 __all__ = [
@@ -372,7 +372,8 @@ def rank_table(ranks: Sequence[dict]) -> str:
 
 def _score_label(score: str) -> str:
     """How headings name a score: "test macro-F1" for ``test_f1_macro``."""
-    label = dict(report_columns()).get(score, score)
+    labels = dict(report_columns("test") + report_columns(BALANCED_TEST))
+    label = labels.get(score, score)
     return label[0].lower() + label[1:]
 
 

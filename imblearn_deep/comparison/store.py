@@ -41,6 +41,7 @@ from sklearn.metrics import confusion_matrix, recall_score
 from ..metrics import SCORES
 
 __all__ = [
+    "BALANCED_TEST",
     "CSV_FIRST",
     "ResultsStore",
     "atomic_write",
@@ -64,6 +65,10 @@ _REQUIRED = ("cell", "status", "dataset", "sampler", "classifier", "seed")
 
 IDENTITY_COLUMNS = ("dataset", "preset", "sampler", "classifier", "seed", "status")
 
+#: Prefix of the scores on the class-balanced test set
+#: (:func:`~imblearn_deep.datasets.load_balanced_test`), beside the ``test_*`` ones.
+BALANCED_TEST = "balanced_test"
+
 #: Columns that lead ``results.csv``, in this order; the rest follow as they come.
 CSV_FIRST: tuple[str, ...] = (
     *IDENTITY_COLUMNS,
@@ -71,6 +76,7 @@ CSV_FIRST: tuple[str, ...] = (
     f"cv_{SCORES[0].name}_std",
     *(f"cv_{score.name}" for score in SCORES[1:]),
     *(f"test_{score.name}" for score in SCORES),
+    *(f"{BALANCED_TEST}_{score.name}" for score in SCORES),
     "clf_steps",
     "clf_images_seen",
 )
@@ -80,8 +86,11 @@ _CSV_LEFT_OUT = (
     "history",
     "confusion_matrix",
     "recall",
+    f"{BALANCED_TEST}_confusion_matrix",
+    f"{BALANCED_TEST}_recall",
     "classes",
     "test_class_counts",
+    "balanced_test_class_counts",
     "label_fidelity_per_class",
     "frechet_per_class",
     "rank",
@@ -99,34 +108,49 @@ def score_columns(prefix: str) -> list[str]:
     return [f"{prefix}_{score.name}" for score in SCORES]
 
 
-def report_columns() -> list[tuple[str, str]]:
-    """(column, label) of the report's score table: every test score, then CV macro-F1.
+def report_columns(prefix: str = "test") -> list[tuple[str, str]]:
+    """(column, label) of a report's score table: every held-out score with ``prefix``,
+    then (for ``"test"``) CV macro-F1.
 
     Examples
     --------
     >>> report_columns()[0], report_columns()[-1]
     (('test_f1_macro', 'Test macro-F1'), ('cv_f1_macro', 'CV macro-F1'))
+    >>> report_columns(BALANCED_TEST)[0]
+    ('balanced_test_f1_macro', 'Balanced-test macro-F1')
     """
-    columns = [(f"test_{score.name}", f"Test {score.label}") for score in SCORES]
-    return [*columns, (f"cv_{SCORES[0].name}", f"CV {SCORES[0].label}")]
+    if prefix == "test":
+        columns = [(f"test_{score.name}", f"Test {score.label}") for score in SCORES]
+        return [*columns, (f"cv_{SCORES[0].name}", f"CV {SCORES[0].label}")]
+    if prefix == BALANCED_TEST:
+        return [(f"{prefix}_{score.name}", f"Balanced-test {score.label}") for score in SCORES]
+    raise ValueError(f"prefix must be 'test' or {BALANCED_TEST!r}; got {prefix!r}.")
 
 
-def heldout_scores(y_true, y_pred, classes) -> dict:
-    """Every score's ``test_*`` column, per-class recall and the confusion matrix.
+def heldout_scores(y_true, y_pred, classes, prefix: str = "test") -> dict:
+    """Every score's ``<prefix>_*`` column, per-class recall and the confusion matrix.
 
     The same functions as the cross-validation columns (:data:`~imblearn_deep.metrics.SCORES`).
+    With the default prefix the recall and the confusion matrix are ``recall`` and
+    ``confusion_matrix``; with another (:data:`BALANCED_TEST`) they are
+    ``<prefix>_recall`` and ``<prefix>_confusion_matrix``.
 
     Examples
     --------
     >>> row = heldout_scores([0, 0, 1, 1], [0, 0, 1, 0], classes=[0, 1])
     >>> round(row["test_f1_macro"], 3), row["recall"], row["confusion_matrix"]
     (0.733, {'0': 1.0, '1': 0.5}, [[2, 0], [1, 1]])
+    >>> sorted(heldout_scores([0, 1], [0, 1], [0, 1], prefix=BALANCED_TEST))[:2]
+    ['balanced_test_accuracy', 'balanced_test_balanced_accuracy']
     """
     y_true, y_pred, classes = np.asarray(y_true), np.asarray(y_pred), np.asarray(classes)
-    row = {f"test_{score.name}": float(score.function(y_true, y_pred)) for score in SCORES}
+    row = {f"{prefix}_{score.name}": float(score.function(y_true, y_pred)) for score in SCORES}
     recalls = recall_score(y_true, y_pred, labels=classes, average=None, zero_division=0)
-    row["recall"] = {str(c): float(r) for c, r in zip(classes.tolist(), recalls, strict=True)}
-    row["confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=classes).tolist()
+    extra = "" if prefix == "test" else f"{prefix}_"
+    row[f"{extra}recall"] = {
+        str(c): float(r) for c, r in zip(classes.tolist(), recalls, strict=True)
+    }
+    row[f"{extra}confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=classes).tolist()
     return row
 
 
@@ -272,7 +296,8 @@ def _csv_row(row: dict) -> dict:
     for key in ("best_params", "train_class_counts"):
         if key in flat:
             flat[key] = json.dumps(flat[key], sort_keys=True)
-    flat.update({f"recall_{label}": value for label, value in row.get("recall", {}).items()})
+    for key in ("recall", f"{BALANCED_TEST}_recall"):
+        flat.update({f"{key}_{label}": value for label, value in row.get(key, {}).items()})
     return flat
 
 

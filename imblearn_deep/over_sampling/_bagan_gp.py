@@ -17,6 +17,7 @@ from .._fit_tasks import FitTask
 from .._training import (
     LossMeter,
     OptimizerStep,
+    adam,
     autocast,
     device_generator,
     minibatches,
@@ -275,8 +276,8 @@ class BAGANGP(BaseDeepOverSampler):
             network.cpu().eval()
 
     def _optimizer_step(self, module: torch.nn.Module, device: torch.device) -> OptimizerStep:
-        adam = torch.optim.Adam(module.parameters(), lr=self.learning_rate, betas=ADAM_BETAS)
-        return OptimizerStep(adam, device, self.precision_)
+        optimizer = adam(module.parameters(), lr=self.learning_rate, betas=ADAM_BETAS)
+        return OptimizerStep(optimizer, device, self.precision_)
 
     def _train_autoencoder(self, X, y, generator, device, callbacks) -> None:
         autoencoder = SupervisedAutoencoder(self.encoder_, self.generator_)

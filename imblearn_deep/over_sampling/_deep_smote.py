@@ -18,6 +18,7 @@ from .._training import (
     KeepBest,
     LossMeter,
     OptimizerStep,
+    adam,
     autocast,
     device_generator,
     minibatches,
@@ -205,9 +206,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         # The reference steps two Adams with equal settings; Adam is per-parameter, so one
         # optimiser over both networks is the same update.
         optimizer_step = OptimizerStep(
-            torch.optim.Adam(
-                [p for net in networks for p in net.parameters()], lr=self.learning_rate
-            ),
+            adam([p for net in networks for p in net.parameters()], lr=self.learning_rate),
             device,
             self.precision_,
         )
