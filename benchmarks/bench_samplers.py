@@ -194,30 +194,26 @@ def one_step_per_stage(module) -> Iterator[dict[str, int]]:
     """Make a sampler module's training run exactly one full-size step per stage, counting
     its FLOPs with ``FlopCounterMode``: the count covers the sampler's real training code
     (forward, backward, penalties, critic steps), not a re-implementation of it."""
-    for name in ("minibatches", "run_epochs"):
-        if not hasattr(module, name):
-            raise RuntimeError(
-                f"{module.__name__} has no {name!r}; the FLOP counter of this benchmark "
-                "needs updating to the sampler's training loop."
-            )
+    if not hasattr(module, "run_epochs"):
+        raise RuntimeError(
+            f"{module.__name__} has no 'run_epochs'; the FLOP counter of this benchmark "
+            "needs updating to the sampler's training loop."
+        )
     counted: dict[str, int] = {}
-    real_minibatches, real_run_epochs = module.minibatches, module.run_epochs
+    real_run_epochs = module.run_epochs
 
-    def first_batch(n_samples, batch_size, generator, device):
-        return real_minibatches(n_samples, batch_size, generator, device)[:1]
-
-    def counting_run_epochs(train_one_epoch, n_epochs, *, stage, history, callbacks=()):
-        if n_epochs < 1:
+    def counting_run_epochs(train_one_epoch, schedule, *, stage, history, callbacks=()):
+        if not schedule:
             return
         with flop_counter() as counter:
-            train_one_epoch()
+            train_one_epoch(1)  # the first batch of an epoch: one optimizer step
         counted[stage] = counter.get_total_flops()
 
-    module.minibatches, module.run_epochs = first_batch, counting_run_epochs
+    module.run_epochs = counting_run_epochs
     try:
         yield counted
     finally:
-        module.minibatches, module.run_epochs = real_minibatches, real_run_epochs
+        module.run_epochs = real_run_epochs
 
 
 # -- samplers -----------------------------------------------------------------------------

@@ -335,6 +335,46 @@ def minibatches(
     return batches
 
 
+def n_minibatches(n_samples: int, batch_size: int) -> int:
+    """How many batches :func:`minibatches` makes of ``n_samples``.
+
+    Examples
+    --------
+    >>> n_minibatches(9, 4), n_minibatches(8, 4), n_minibatches(1, 4)
+    (2, 2, 1)
+    """
+    n_batches = -(-n_samples // batch_size)
+    if n_batches > 1 and n_samples % batch_size == 1:
+        n_batches -= 1  # the straggler joins the previous batch
+    return n_batches
+
+
+def epoch_schedule(
+    n_samples: int, batch_size: int, epochs: int, max_steps: int | None = None
+) -> list[int]:
+    """The optimizer steps of each training epoch: ``epochs`` full epochs, or, when
+    ``max_steps`` is set, exactly ``max_steps`` steps whatever ``n_samples`` is (the last
+    epoch partial, ``epochs`` ignored).
+
+    A budget in steps means the same compute on a set of 300 images and of 60,000; a
+    budget in epochs grows with the set.
+
+    Examples
+    --------
+    >>> epoch_schedule(1000, 100, epochs=3)
+    [10, 10, 10]
+    >>> epoch_schedule(1000, 100, epochs=3, max_steps=25)
+    [10, 10, 5]
+    >>> epoch_schedule(50, 100, epochs=3, max_steps=4)
+    [1, 1, 1, 1]
+    """
+    per_epoch = n_minibatches(n_samples, batch_size)
+    if max_steps is None:
+        return [per_epoch] * epochs
+    full, rest = divmod(max_steps, per_epoch)
+    return [per_epoch] * full + ([rest] if rest else [])
+
+
 def device_generator(device: torch.device) -> torch.Generator:
     """A generator on ``device`` seeded from torch's (seeded) global stream, so that
     shuffles and draws happen where the data live."""
@@ -422,28 +462,30 @@ class KeepBest(EpochCallback):
 
 
 def run_epochs(
-    train_one_epoch: Callable[[], dict[str, torch.Tensor]],
-    n_epochs: int,
+    train_one_epoch: Callable[[int], dict[str, torch.Tensor]],
+    schedule: Sequence[int],
     *,
     stage: str,
     history: list[dict],
     callbacks: Sequence[EpochCallback] = (),
 ) -> None:
-    """Run ``train_one_epoch`` ``n_epochs`` times, recording losses in ``history``.
+    """Run one epoch per entry of ``schedule`` (:func:`epoch_schedule`), recording losses
+    in ``history``.
 
-    ``train_one_epoch`` returns the epoch's mean losses as 0-d tensors, left on the
-    device during the epoch so that no batch waits for a host copy. Training stops
-    early after an epoch for which a callback's ``on_epoch_end`` returns ``True``
-    (every callback still sees that epoch).
+    ``train_one_epoch(n_steps)`` trains on the first ``n_steps`` batches of a fresh
+    shuffle and returns the epoch's mean losses as 0-d tensors, left on the device during
+    the epoch so that no batch waits for a host copy. Each record holds the epoch's
+    ``steps``. Training stops early after an epoch for which a callback's
+    ``on_epoch_end`` returns ``True`` (every callback still sees that epoch).
     """
     for callback in callbacks:
         callback.on_train_begin()
-    for epoch in range(1, n_epochs + 1):
+    for epoch, n_steps in enumerate(schedule, 1):
         for callback in callbacks:
             callback.on_epoch_begin(epoch)
         start = time.perf_counter()
-        losses = train_one_epoch()
-        record = {"stage": stage, "epoch": epoch}
+        losses = train_one_epoch(n_steps)
+        record = {"stage": stage, "epoch": epoch, "steps": n_steps}
         record.update({name: float(value) for name, value in losses.items()})
         record["seconds"] = time.perf_counter() - start
         history.append(record)

@@ -220,7 +220,9 @@ def test_tasks_without_a_callback_api_do_nothing():
     # What the estimators do on scikit-learn < 1.9: no context, no hooks, no stops.
     task = FitTask(BaseEstimator(), None)
     history: list[dict] = []
-    run_epochs(lambda: {}, 2, stage="s", history=history, callbacks=[EpochTasks(task, 2, "s")])
+    run_epochs(
+        lambda n: {}, [1, 1], stage="s", history=history, callbacks=[EpochTasks(task, 2, "s")]
+    )
     assert len(history) == 2 and task.end(fitted=True) is False
 
 
@@ -232,7 +234,9 @@ def test_fit_task_tree_on_a_plain_estimator():
     estimator = Estimator().set_callbacks(recorder)
     root = FitTask.root(estimator, "fit", 1, X="X")
     history: list[dict] = []
-    run_epochs(lambda: {}, 2, stage="s", history=history, callbacks=[EpochTasks(root, 2, "stage")])
+    run_epochs(
+        lambda n: {}, [1, 1], stage="s", history=history, callbacks=[EpochTasks(root, 2, "stage")]
+    )
     root.end()
     assert recorder.paths("end") == [
         ("fit", "stage", "epoch"),

@@ -374,4 +374,3 @@ def test_generation_leaves_every_global_rng_alone(sampler_name):
     assert torch.equal(torch.get_rng_state(), states[0])
     assert np.array_equal(np.random.get_state()[1], states[1])  # noqa: NPY002
     assert random.getstate() == states[2]
-

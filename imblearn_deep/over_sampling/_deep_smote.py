@@ -21,6 +21,7 @@ from .._training import (
     adam,
     autocast,
     device_generator,
+    epoch_schedule,
     minibatches,
     run_epochs,
     to_device,
@@ -70,6 +71,12 @@ class DeepSMOTE(BaseDeepOverSampler):
     epochs : int, default=200
         Training epochs (the released code's 200). The weights of the epoch with the
         lowest training loss are kept, as the reference does.
+
+    max_steps : int, default=None
+        When set, training runs exactly this many optimizer steps (mini-batches), the
+        last epoch partial, and ``epochs`` is ignored: the same compute on a set of 300
+        images and of 60,000. The reference's 200 epochs of its 9,000-image set at batch
+        100 are 18,000 steps.
 
     batch_size : int, default=100
         Mini-batch size, also the size of the one-class penalty batch.
@@ -153,6 +160,7 @@ class DeepSMOTE(BaseDeepOverSampler):
     _parameter_constraints: dict = {
         **BaseDeepOverSampler._parameter_constraints,
         "epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_steps": [None, Interval(Integral, 1, None, closed="left")],
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "latent_dim": [None, Interval(Integral, 1, None, closed="left")],
         "hidden_channels": [Interval(Integral, 1, None, closed="left")],
@@ -170,6 +178,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         latent_dim=None,
         hidden_channels=64,
         epochs=200,
+        max_steps=None,
         batch_size=100,
         learning_rate=2e-4,
         penalty="code",
@@ -185,6 +194,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         self.latent_dim = latent_dim
         self.hidden_channels = hidden_channels
         self.epochs = epochs
+        self.max_steps = max_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.penalty = penalty
@@ -219,11 +229,11 @@ class DeepSMOTE(BaseDeepOverSampler):
         use_penalty = self.penalty != "none" and bool(penalty_classes)
         generator = device_generator(device)
 
-        def train_one_epoch():
+        def train_one_epoch(n_steps):
             meter = LossMeter()
             for net in networks:
                 net.train()
-            batches = minibatches(len(X), self.batch_size, generator, device)
+            batches = minibatches(len(X), self.batch_size, generator, device)[:n_steps]
             drawn = (
                 torch.randint(
                     len(penalty_classes), (len(batches),), generator=generator, device=device
@@ -246,12 +256,13 @@ class DeepSMOTE(BaseDeepOverSampler):
             return meter.means()
 
         keep_best = KeepBest(networks, monitor="loss")
+        schedule = epoch_schedule(len(X), self.batch_size, self.epochs, self.max_steps)
         run_epochs(
             train_one_epoch,
-            self.epochs,
+            schedule,
             stage="autoencoder",
             history=self.history_,
-            callbacks=[*self._epoch_callbacks(task, "autoencoder", self.epochs), keep_best],
+            callbacks=[*self._epoch_callbacks(task, "autoencoder", len(schedule)), keep_best],
         )
         self.best_epoch_ = keep_best.best_epoch
         self.latent_codes_ = self._encode_by_class(X, y, device)

@@ -1,0 +1,62 @@
+"""Sampler schedules in optimizer steps: the same compute whatever the size of the set."""
+
+from __future__ import annotations
+
+import pytest
+from _samplers import imbalanced_images, make_tiny
+
+from imblearn_deep._training import epoch_schedule, n_minibatches
+
+
+def _steps(sampler, stage: str) -> list[int]:
+    return [r["steps"] for r in sampler.history_ if r["stage"] == stage]
+
+
+@pytest.mark.parametrize("counts", [(20, 8, 4), (120, 60, 30)])
+def test_deep_smote_runs_exactly_max_steps(counts):
+    X, y = imbalanced_images(counts=counts)
+    sampler = make_tiny("DeepSMOTE", epochs=50, max_steps=7, batch_size=16)
+    sampler.fit_resample(X, y)
+    steps = _steps(sampler, "autoencoder")
+    assert sum(steps) == 7
+    per_epoch = n_minibatches(len(y), 16)
+    assert steps[:-1] == [per_epoch] * (len(steps) - 1) and 0 < steps[-1] <= per_epoch
+
+
+def test_deep_smote_epochs_without_max_steps():
+    X, y = imbalanced_images(counts=(19, 8, 4))
+    sampler = make_tiny("DeepSMOTE", epochs=3, batch_size=10)
+    sampler.fit_resample(X, y)
+    assert _steps(sampler, "autoencoder") == [3, 3, 3]  # 31 images: 10, 10, 11
+
+
+@pytest.mark.parametrize("counts", [(20, 8, 4), (90, 40, 20)])
+def test_bagan_gp_runs_exactly_the_steps_of_each_stage(counts):
+    X, y = imbalanced_images(counts=counts)
+    sampler = make_tiny(
+        "BAGANGP", autoencoder_epochs=9, gan_epochs=9, autoencoder_steps=5, gan_steps=3
+    )
+    sampler.fit_resample(X, y)
+    assert sum(_steps(sampler, "autoencoder")) == 5
+    assert sum(_steps(sampler, "gan")) == 3
+
+
+def test_bagan_gp_zero_gan_steps_trains_the_autoencoder_only():
+    X, y = imbalanced_images(counts=(20, 8, 4))
+    sampler = make_tiny("BAGANGP", gan_epochs=4, gan_steps=0)
+    sampler.fit_resample(X, y)
+    assert _steps(sampler, "gan") == [] and _steps(sampler, "autoencoder")
+
+
+def test_epoch_schedule_follows_the_batching_rule():
+    # 9 images in batches of 4: the straggler joins, 2 steps an epoch.
+    assert epoch_schedule(9, 4, epochs=2) == [2, 2]
+    assert epoch_schedule(9, 4, epochs=2, max_steps=5) == [2, 2, 1]
+    assert epoch_schedule(9, 4, epochs=2, max_steps=0) == []
+
+
+@pytest.mark.parametrize("name, param", [("DeepSMOTE", "max_steps"), ("BAGANGP", "gan_steps")])
+def test_step_budgets_are_validated(name, param):
+    X, y = imbalanced_images(counts=(20, 8, 4))
+    with pytest.raises(ValueError, match=param):
+        make_tiny(name, **{param: -1}).fit_resample(X, y)
