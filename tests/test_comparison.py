@@ -249,6 +249,27 @@ def test_fast_preset_schedule_follows_the_dataset():
         assert (params["max_steps"], params["lr_schedule"]) == (steps, "cosine")
     with pytest.raises(ValueError, match="Unknown dataset 'svhn'"):
         get_preset("fast", "svhn")
+    # The 28x28 sets compare two classifiers; their ResNets take the ImageNet stem.
+    assert fmnist.default_classifiers == ("small_cnn", "resnet18")
+    assert digits.default_classifiers == ("small_cnn",)
+    resnet = fmnist.classifier("resnet18").params
+    assert (resnet["max_steps"], resnet["module__stem"]) == (625, "imagenet")
+    assert "module__stem" not in digits.classifier("resnet18").params
+
+
+def test_report_states_each_classifiers_step_budget():
+    from imblearn_deep.comparison.report import _step_budget
+
+    rows = [
+        {"classifier": c, "classifier_label": label, "clf_steps": steps}
+        for c, label, steps in [("small_cnn", "small CNN", 3125), ("resnet18", "ResNet-18", 625)]
+        for _ in range(2)
+    ]
+    assert "the same optimizer steps (small CNN: 3,125; ResNet-18: 625)" in _step_budget(rows)
+    assert "exactly 3,125 optimizer steps" in _step_budget(rows[:2])
+    rows[0]["clf_steps"] = 700
+    assert "differ between methods (small CNN: 700 to 3,125; ResNet-18: 625)." in _step_budget(rows)
+    assert _step_budget([{"classifier": "x"}]) == ""
 
 
 def test_quality_can_be_turned_off(digits, tmp_path):

@@ -572,13 +572,20 @@ def test_load_imbalanced_digits_counts_and_real_rows():
     assert all(row.tobytes() in flat for row in np.concatenate([X_train, X_test]))
 
 
-def test_load_imbalanced_digits_train_test_disjoint(monkeypatch):
+@pytest.fixture
+def digit_ids(monkeypatch):
+    """The digits with each image's row number as its pixels, and their labels."""
     _, y = load_digits_images()
     X_ids = np.broadcast_to(
         np.arange(len(y), dtype=np.float32)[:, None, None, None], (len(y), 1, 8, 8)
     ).copy()
     digits = dataclasses.replace(datasets.DATASETS["digits"], loader=lambda: (X_ids, y))
     monkeypatch.setitem(datasets.DATASETS, "digits", digits)
+    return y
+
+
+def test_load_imbalanced_digits_train_test_disjoint(digit_ids):
+    y = digit_ids
     X_train, y_train, X_test, y_test = load_imbalanced("digits", random_state=3)
     train_ids = X_train[:, 0, 0, 0].astype(int)
     test_ids = X_test[:, 0, 0, 0].astype(int)
@@ -629,13 +636,8 @@ def test_load_imbalanced_unknown_name():
         load_imbalanced("svhn")
 
 
-def test_load_balanced_test_digits_is_balanced_and_disjoint_from_training(monkeypatch):
-    _, y = load_digits_images()
-    X_ids = np.broadcast_to(
-        np.arange(len(y), dtype=np.float32)[:, None, None, None], (len(y), 1, 8, 8)
-    ).copy()
-    digits = dataclasses.replace(datasets.DATASETS["digits"], loader=lambda: (X_ids, y))
-    monkeypatch.setitem(datasets.DATASETS, "digits", digits)
+def test_load_balanced_test_digits_is_balanced_and_disjoint_from_training(digit_ids):
+    y = digit_ids
     for seed in (0, 3):
         X_train, y_train, _, _ = load_imbalanced("digits", random_state=seed)
         X_bal, y_bal = load_balanced_test("digits", random_state=seed)

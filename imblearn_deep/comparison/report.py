@@ -530,7 +530,8 @@ def _step_budget(rows: list[dict]) -> str:
         return ""
     if any(len(steps) > 1 for steps in per_classifier.values()):
         ranges = "; ".join(
-            f"{labels[c]}: {min(s):,} to {max(s):,}" for c, s in per_classifier.items()
+            f"{labels[c]}: {min(s):,}" + (f" to {max(s):,}" if len(s) > 1 else "")
+            for c, s in per_classifier.items()
         )
         return f" Classifier optimizer steps differ between methods ({ranges})."
     if len(per_classifier) == 1:
