@@ -1,0 +1,153 @@
+"""Where could deep over-sampling win? Variants of DeepSMOTE and BAGAN-GP, paired against
+the protocol's baselines on the same seeds.
+
+The Fashion-MNIST protocol (``benchmarks/fashion_protocol.sh``) ranks the fast deep
+samplers last. This script runs the ideas that could make synthetic images more useful
+than SMOTE's interpolations, each as a comparison method of its own, with the protocol's
+classifier, steps, seeds and test sets, into its own results folder:
+
+* ``bagangp_cg``: BAGAN-GP with the class-Gaussian noise and recalibrated BatchNorm (its
+  defaults since the protocol's run; the protocol measured the ``N(0, I)`` noise);
+* ``deepsmote_half`` / ``smote_half``: balancing half-way (each class gains half of its gap
+  to the largest), the seed thesis's own future work;
+* ``deepsmote_half_weighted``: half-way balancing and a class-weighted loss for the rest;
+* ``deepsmote_logit``: DeepSMOTE's balanced set and the logit-adjusted loss;
+* ``deepsmote_wide``: DeepSMOTE trained longer and wider (30 epochs, 32 channels).
+
+``--report`` prints the paired differences of these rows and the protocol's rows (the same
+seeds share the classifier's initialisation), on both test sets.
+
+    python benchmarks/deep_variants.py --seeds 0,1,2                  # about 1 h on 2 cores
+    python benchmarks/deep_variants.py --report
+    python benchmarks/deep_variants.py --dataset digits --seeds 0 --variants smote_half
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from imblearn.over_sampling import SMOTE
+
+from imblearn_deep import BAGANGP, DeepSMOTE
+from imblearn_deep.comparison import SamplerSpec, get_preset, read_results, run_comparison
+from imblearn_deep.comparison.stats import paired_section
+from imblearn_deep.comparison.store import BALANCED_TEST
+from imblearn_deep.datasets import load_balanced_test, load_imbalanced
+
+
+class PartialBalance:
+    """``sampling_strategy`` that closes a share of each class's gap to the largest class.
+
+    A class with ``n`` images of a largest ``n_max`` is brought to
+    ``n + round(ratio * (n_max - n))`` (imblearn's callables return target counts). It has ``get_params`` so that a comparison's fingerprint describes it by its ratio.
+    """
+
+    def __init__(self, ratio: float):
+        self.ratio = ratio
+
+    def get_params(self, deep: bool = False) -> dict:
+        return {"ratio": self.ratio}
+
+    def __call__(self, y) -> dict:
+        labels, counts = np.unique(y, return_counts=True)
+        largest = counts.max()
+        return {
+            label: int(n + round(self.ratio * (largest - n)))
+            for label, n in zip(labels.tolist(), counts.tolist(), strict=True)
+        }
+
+
+def variants(preset) -> tuple[SamplerSpec, ...]:
+    """The variant methods, built from the preset's own deep samplers."""
+    deepsmote, bagangp = preset.sampler("deepsmote"), preset.sampler("bagangp")
+    half = {"sampling_strategy": PartialBalance(0.5)}
+    return (
+        replace(
+            bagangp,
+            name="bagangp_cg",
+            label="BAGAN-GP, class-Gaussian noise",
+            estimator=BAGANGP,
+            params={**bagangp.params, "latent_prior": "class_gaussian"},
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_half",
+            label="DeepSMOTE, half-way",
+            params={**deepsmote.params, **half},
+        ),
+        SamplerSpec(
+            "smote_half",
+            "SMOTE, half-way",
+            SMOTE,
+            params={**preset.sampler("smote").params, **half},
+            flatten=True,
+            neighbor_params=("k_neighbors",),
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_half_weighted",
+            label="DeepSMOTE, half-way + weighted loss",
+            params={**deepsmote.params, **half},
+            classifier_params={"class_weight": "balanced"},
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_logit",
+            label="DeepSMOTE + logit-adjusted loss",
+            classifier_params={"loss": "logit_adjusted"},
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_wide",
+            label="DeepSMOTE, 30 epochs, 32 channels",
+            estimator=DeepSMOTE,
+            params={**deepsmote.params, "epochs": 30, "hidden_channels": 32},
+        ),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="fashion_mnist")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--variants", help="comma-separated names (default: all)")
+    parser.add_argument("--classifiers", default="small_cnn")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--output", default=None, help="default docs/results/<dataset>_variants")
+    parser.add_argument("--baselines", default=None, help="default docs/results/<dataset>")
+    parser.add_argument("--report", action="store_true", help="only print the paired tables")
+    args = parser.parse_args(argv)
+    output = Path(args.output or f"docs/results/{args.dataset}_variants")
+    baselines = Path(args.baselines or f"docs/results/{args.dataset}")
+    preset = get_preset("fast", args.dataset)
+    extra = variants(preset)
+    if not args.report:
+        chosen = args.variants.split(",") if args.variants else [v.name for v in extra]
+        preset = replace(preset, samplers=preset.samplers + extra)
+        run_comparison(
+            *load_imbalanced(args.dataset),
+            preset=preset,
+            samplers=chosen,
+            classifiers=args.classifiers.split(","),
+            seeds=[int(s) for s in args.seeds.split(",")],
+            dataset=args.dataset,
+            output=output,
+            jobs=args.jobs,
+            quality=False,
+            balanced_test=load_balanced_test(args.dataset),
+            verbose=1,
+        )
+    rows = [r for r in read_results(output) if r["status"] == "ok"]
+    if baselines.exists():
+        seeds = {r["seed"] for r in rows}
+        rows += [r for r in read_results(baselines) if r["status"] == "ok" and r["seed"] in seeds]
+    for score in ("test_f1_macro", f"{BALANCED_TEST}_f1_macro"):
+        section = paired_section(rows, score=score)
+        print(section or f"(nothing to pair on {score})")
+
+
+if __name__ == "__main__":
+    main()
