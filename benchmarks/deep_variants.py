@@ -42,7 +42,8 @@ class PartialBalance:
     """``sampling_strategy`` that closes a share of each class's gap to the largest class.
 
     A class with ``n`` images of a largest ``n_max`` is brought to
-    ``n + round(ratio * (n_max - n))`` (imblearn's callables return target counts). It has ``get_params`` so that a comparison's fingerprint describes it by its ratio.
+    ``n + round(ratio * (n_max - n))`` (imblearn's callables return target counts). It
+    has ``get_params`` so that a comparison's fingerprint describes it by its ratio.
     """
 
     def __init__(self, ratio: float):
