@@ -225,7 +225,7 @@ def fused_options(optimizer_class, parameters, options: dict) -> dict:
         return options
     if "fused" not in inspect.signature(optimizer_class).parameters:
         return options
-    tensors = [p for group in _tensors(parameters) for p in group]
+    tensors = list(_flat(parameters))
     if tensors and all(
         p.is_floating_point() and p.device.type in _FUSED_DEVICE_TYPES for p in tensors
     ):
@@ -233,20 +233,14 @@ def fused_options(optimizer_class, parameters, options: dict) -> dict:
     return options
 
 
-def _tensors(parameters) -> Iterator[list[torch.Tensor]]:
-    """The tensors of an optimiser's ``params`` argument, group by group (a parameter
-    group is a dict with a ``"params"`` entry; skorch passes (name, tensor) pairs)."""
+def _flat(parameters) -> Iterator[torch.Tensor]:
+    """The tensors of an optimiser's ``params`` argument: tensors, parameter groups
+    (dicts with a ``"params"`` entry) or skorch's (name, tensor) pairs."""
     for item in parameters:
-        if isinstance(item, dict):
-            yield [p for p in _flat(item["params"])]
-        else:
-            yield list(_flat([item]))
-
-
-def _flat(items) -> Iterator[torch.Tensor]:
-    for item in items:
         if isinstance(item, torch.Tensor):
             yield item
+        elif isinstance(item, dict):
+            yield from _flat(item["params"])
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], torch.Tensor):
             yield item[1]
         else:
@@ -330,7 +324,7 @@ def minibatches(
     """
     order = torch.randperm(n_samples, generator=generator, device=device)
     batches = list(order.split(batch_size))
-    if len(batches) > 1 and len(batches[-1]) == 1:
+    if len(batches) > n_minibatches(n_samples, batch_size):
         batches[-2:] = [torch.cat(batches[-2:])]
     return batches
 
