@@ -12,7 +12,10 @@ classifier, steps, seeds and test sets, into its own results folder:
   to the largest), the seed thesis's own future work;
 * ``deepsmote_half_weighted``: half-way balancing and a class-weighted loss for the rest;
 * ``deepsmote_logit``: DeepSMOTE's balanced set and the logit-adjusted loss;
-* ``deepsmote_wide``: DeepSMOTE trained longer and wider (30 epochs, 32 channels).
+* ``deepsmote_wide``: DeepSMOTE trained longer and wider (30 epochs, 32 channels);
+* ``deepsmote_judged`` / ``bagangp_judged``: the synthetic images a logistic regression of
+  the real training images assigns to another class are replaced by new draws
+  (:class:`~imblearn_deep.over_sampling.JudgeFilter`).
 
 ``--report`` prints the paired differences of these rows and the protocol's rows (the same
 seeds share the classifier's initialisation), on both test sets.
@@ -31,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from imblearn.over_sampling import SMOTE
 
-from imblearn_deep import BAGANGP, DeepSMOTE
+from imblearn_deep import BAGANGP, DeepSMOTE, JudgeFilter
 from imblearn_deep.comparison import SamplerSpec, get_preset, read_results, run_comparison
 from imblearn_deep.comparison.stats import paired_section
 from imblearn_deep.comparison.store import BALANCED_TEST
@@ -106,6 +109,18 @@ def variants(preset) -> tuple[SamplerSpec, ...]:
             label="DeepSMOTE, 30 epochs, 32 channels",
             estimator=DeepSMOTE,
             params={**deepsmote.params, "epochs": 30, "hidden_channels": 32},
+        ),
+        SamplerSpec(
+            "deepsmote_judged",
+            "DeepSMOTE, judge-filtered",
+            JudgeFilter,
+            params={"sampler": DeepSMOTE(**deepsmote.params)},
+        ),
+        SamplerSpec(
+            "bagangp_judged",
+            "BAGAN-GP, class-Gaussian, judge-filtered",
+            JudgeFilter,
+            params={"sampler": BAGANGP(**bagangp.params)},
         ),
     )
 

@@ -16,6 +16,7 @@ _EXPORTS = {
     "BalancedBatchSampler": ".batches",
     "CNNClassifier": ".classifiers",
     "DeepSMOTE": ".over_sampling",
+    "JudgeFilter": ".over_sampling",
     "TrainingDivergedError": "._training",
     "show_versions": "._show_versions",
 }
