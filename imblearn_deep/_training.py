@@ -261,12 +261,15 @@ def adam(parameters, **options) -> torch.optim.Adam:
 
 
 class OptimizerStep:
-    """Backward pass and optimiser step, with loss scaling under ``"float16"``.
+    """Backward pass and optimiser step, with loss scaling under ``"float16"`` and an
+    optional learning-rate schedule.
 
     float16's narrow range lets small gradients underflow to zero, so a
     :class:`torch.amp.GradScaler` multiplies the loss before the backward pass and
     skips the steps whose gradients overflowed (halving its scale). float32 and
     bfloat16 need no scaling: then this is a plain ``backward()`` and ``step()``.
+    With ``lr_factors``, step ``k`` (from 0) runs at the optimiser's initial rates times
+    ``lr_factors(k)``.
 
     Examples
     --------
@@ -278,11 +281,25 @@ class OptimizerStep:
     True
     """
 
-    def __init__(self, optimizer: torch.optim.Optimizer, device: torch.device, precision: str):
+    def __init__(
+        self,
+        optimizer: torch.optim.Optimizer,
+        device: torch.device,
+        precision: str,
+        lr_factors: Callable[[int], float] | None = None,
+    ):
         self.optimizer = optimizer
         self.scaler = grad_scaler(device, precision)
+        self.lr_factors = lr_factors
+        self.base_lrs = [group["lr"] for group in optimizer.param_groups]
+        self.steps = 0
 
     def __call__(self, loss: torch.Tensor) -> None:
+        if self.lr_factors is not None:
+            factor = self.lr_factors(self.steps)
+            for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
+                group["lr"] = base_lr * factor
+        self.steps += 1
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)

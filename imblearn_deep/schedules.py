@@ -10,6 +10,8 @@ net that runs its training epochs through :meth:`StepBudget.epoch_batches`):
 * :class:`LRSchedule` sets the learning rate before every step from :func:`lr_factor`,
   a warm-up followed by a decay that ends low (cosine, or one-cycle).
 
+The samplers use :func:`lr_factors`, the same schedule as a function of the step.
+
 The schedule is written here rather than as skorch's ``LRScheduler`` with a torch
 scheduler, because such a scheduler is built in ``on_train_begin`` and needs the step
 count then, before skorch has built the training loader that tells the batches per
@@ -19,6 +21,8 @@ epoch; skorch also resumes per-batch schedulers from the epoch count, not the st
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from itertools import islice
 
 from skorch.callbacks import Callback
@@ -29,6 +33,7 @@ __all__ = [
     "StepBudget",
     "find_step_budget",
     "lr_factor",
+    "lr_factors",
     "warmup_steps",
 ]
 
@@ -110,6 +115,23 @@ def lr_factor(policy: str, step: int, total_steps: int, warmup: float = 0.1) -> 
         return _anneal(_ONECYCLE_START, 1.0, step / peak)
     # warmup_steps leaves at least one step after the peak.
     return _anneal(1.0, _ONECYCLE_END, (step - peak) / (total_steps - 1 - peak))
+
+
+def lr_factors(
+    policy: str | None, total_steps: int, warmup: float = 0.1
+) -> Callable[[int], float] | None:
+    """:func:`lr_factor` of ``policy`` over ``total_steps`` as a function of the step, or
+    ``None`` for a constant rate (``policy=None``).
+
+    Examples
+    --------
+    >>> factors = lr_factors("cosine", 10, warmup=0.2)
+    >>> round(factors(0), 3), round(factors(9), 3), lr_factors(None, 10) is None
+    (0.5, 0.03, True)
+    """
+    if policy is None:
+        return None
+    return partial(lr_factor, policy, total_steps=total_steps, warmup=warmup)
 
 
 class StepBudget(Callback):

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from _samplers import SAMPLERS, make_tiny
+from _samplers import EXPECTED_FAILURES, SAMPLERS, make_tiny
 from imblearn.utils.estimator_checks import check_param_validation, estimator_checks_generator
 from sklearn.utils._test_common.instance_generator import _get_check_estimator_ids
 from sklearn.utils.estimator_checks import parametrize_with_checks as sklearn_checks
 
 ESTIMATORS = [make_tiny(name) for name in sorted(SAMPLERS)]
 
-EXPECTED_FAILURES = {
-    "check_samplers_pandas_sparse": (
-        "the networks need dense arrays; sparse input is rejected by design "
-        "(input_tags.sparse=False), and this check feeds a sparse DataFrame regardless"
-    ),
-}
 
 # imblearn's parametrize_with_checks hands pytest a generator, which pytest 10 rejects.
 IMBLEARN_CHECKS = [

@@ -60,3 +60,48 @@ def test_step_budgets_are_validated(name, param):
     X, y = imbalanced_images(counts=(20, 8, 4))
     with pytest.raises(ValueError, match=param):
         make_tiny(name, **{param: -1}).fit_resample(X, y)
+
+
+def test_optimizer_step_applies_the_lr_factors():
+    import torch
+
+    from imblearn_deep._training import OptimizerStep
+
+    net = torch.nn.Linear(2, 1)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+    step = OptimizerStep(
+        optimizer, torch.device("cpu"), "float32", lr_factors=lambda k: 1 / (k + 1)
+    )
+    seen = []
+    for _ in range(3):
+        step(net(torch.ones(1, 2)).sum())
+        seen.append(optimizer.param_groups[0]["lr"])
+    assert seen == [0.5, 0.25, 0.5 / 3]
+
+
+@pytest.mark.parametrize("policy", [None, "cosine"])
+def test_deep_smote_plans_its_lr_schedule_over_the_step_budget(monkeypatch, policy):
+    from imblearn_deep._training import OptimizerStep
+    from imblearn_deep.over_sampling import _deep_smote
+    from imblearn_deep.schedules import lr_factor
+
+    rates = []
+
+    class RecordingStep(OptimizerStep):
+        def __call__(self, loss):
+            super().__call__(loss)
+            rates.append(self.optimizer.param_groups[0]["lr"])
+
+    monkeypatch.setattr(_deep_smote, "OptimizerStep", RecordingStep)
+    X, y = imbalanced_images(counts=(20, 8, 4))
+    sampler = make_tiny(
+        "DeepSMOTE",
+        max_steps=9,
+        batch_size=8,
+        learning_rate=1e-2,
+        lr_schedule=policy,
+        lr_warmup=0.2,
+    )
+    sampler.fit_resample(X, y)
+    expected = [1.0] * 9 if policy is None else [lr_factor(policy, k, 9, 0.2) for k in range(9)]
+    assert rates == pytest.approx([1e-2 * f for f in expected])

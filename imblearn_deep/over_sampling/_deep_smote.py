@@ -28,6 +28,7 @@ from .._training import (
 )
 from ..base import SHARED_PARAMETER_DOCS, BaseDeepOverSampler
 from ..nets.deep_smote import build_decoder, build_encoder
+from ..schedules import LR_SCHEDULES, lr_factors
 from ._latent_smote import interpolate, smote_pairs
 
 
@@ -82,7 +83,18 @@ class DeepSMOTE(BaseDeepOverSampler):
         Mini-batch size, also the size of the one-class penalty batch.
 
     learning_rate : float, default=2e-4
-        Adam's learning rate.
+        Adam's learning rate (the peak rate with ``lr_schedule``).
+
+    lr_schedule : {{"cosine", "onecycle"}} or None, default=None
+        ``None`` keeps ``learning_rate`` constant, as the reference does. ``"cosine"``
+        warms up linearly for ``lr_warmup`` of the steps, then decays along half a
+        cosine, ending low; ``"onecycle"`` is Smith's one-cycle
+        (:func:`imblearn_deep.schedules.lr_factor`). A decaying schedule is planned
+        over the whole budget (``max_steps``, or ``epochs`` times the batches per epoch),
+        so a fit of N steps differs from the first N steps of a longer fit.
+
+    lr_warmup : float, default=0.1
+        Share of the steps spent warming up with ``lr_schedule``, in ``[0, 1)``.
 
     penalty : {{"code", "paper", "none"}}, default="code"
         The second loss term. ``"code"`` is the released code's behaviour: a random
@@ -166,6 +178,8 @@ class DeepSMOTE(BaseDeepOverSampler):
         "hidden_channels": [Interval(Integral, 1, None, closed="left")],
         "penalty": [StrOptions({"code", "paper", "none"})],
         "penalty_weight": [Interval(Real, 0, None, closed="left")],
+        "lr_schedule": [None, StrOptions(set(LR_SCHEDULES))],
+        "lr_warmup": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -181,6 +195,8 @@ class DeepSMOTE(BaseDeepOverSampler):
         max_steps=None,
         batch_size=100,
         learning_rate=2e-4,
+        lr_schedule=None,
+        lr_warmup=0.1,
         penalty="code",
         penalty_weight=1.0,
         precision="float32",
@@ -197,6 +213,8 @@ class DeepSMOTE(BaseDeepOverSampler):
         self.max_steps = max_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.lr_warmup = lr_warmup
         self.penalty = penalty
         self.penalty_weight = penalty_weight
         self.precision = precision
@@ -215,10 +233,12 @@ class DeepSMOTE(BaseDeepOverSampler):
         networks = [self.encoder_, self.decoder_]
         # The reference steps two Adams with equal settings; Adam is per-parameter, so one
         # optimiser over both networks is the same update.
+        schedule = epoch_schedule(len(X), self.batch_size, self.epochs, self.max_steps)
         optimizer_step = OptimizerStep(
             adam([p for net in networks for p in net.parameters()], lr=self.learning_rate),
             device,
             self.precision_,
+            lr_factors=lr_factors(self.lr_schedule, sum(schedule), self.lr_warmup),
         )
         X = to_device(X, device)
         members = [
@@ -256,7 +276,6 @@ class DeepSMOTE(BaseDeepOverSampler):
             return meter.means()
 
         keep_best = KeepBest(networks, monitor="loss")
-        schedule = epoch_schedule(len(X), self.batch_size, self.epochs, self.max_steps)
         run_epochs(
             train_one_epoch,
             schedule,

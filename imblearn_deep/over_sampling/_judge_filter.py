@@ -205,9 +205,11 @@ class JudgeFilter(BaseSampler):
         return candidates[np.argsort(-scores, kind="stable")]
 
     def __sklearn_tags__(self):
+        # Accept what the wrapped sampler accepts.
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.non_deterministic = get_tags(self.sampler).non_deterministic
+        inner = get_tags(self.sampler)
+        tags.input_tags = inner.input_tags
+        tags.non_deterministic = inner.non_deterministic
         return tags
 
 
