@@ -356,7 +356,10 @@ def _classic_samplers(k_neighbors: int = 5) -> tuple[SamplerSpec, ...]:
 _FAST_SCHEDULES = {
     "small": {
         "deepsmote": {"epochs": 30},
-        "bagangp": {"autoencoder_epochs": 10, "gan_epochs": 10},
+        # In steps: 10 + 10 epochs of the digits' 325 images are 50 + 50 steps, after
+        # which every synthetic digit looked like one class (label fidelity 0.098 under
+        # an SVC of the held-out digits); 600 + 600 steps reach 0.993 in 26 CPU seconds.
+        "bagangp": {"autoencoder_steps": 600, "gan_steps": 600},
         "classifier": {
             "max_steps": 440,
             "lr_schedule": "cosine",
