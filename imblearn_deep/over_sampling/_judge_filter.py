@@ -19,7 +19,7 @@ from imblearn.utils._tags import get_tags
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval
 
@@ -36,9 +36,12 @@ _MIN_DRAW = 64
 def default_judge():
     """The judge :class:`JudgeFilter` trains when none is given.
 
-    A multinomial logistic regression on standardised pixels, with balanced class
-    weights: an unweighted judge leans to the majority classes and would reject the
-    ambiguous minority images that carry most of a minority class's variety.
+    A multinomial logistic regression on pixels mapped to ``[0, 1]`` by the training
+    range and clipped there, with balanced class weights. Clipping matters: a pixel that
+    is constant in the real images (a border) would, standardised, turn the faint values
+    a decoder leaves there into huge features that decide the judgement. The balanced
+    weights keep the judge from leaning to the majority classes, which would reject the
+    ambiguous minority images that carry much of a rare class's variety.
 
     Examples
     --------
@@ -47,7 +50,7 @@ def default_judge():
     'balanced'
     """
     judge = LogisticRegression(max_iter=300, class_weight="balanced")
-    return make_pipeline(StandardScaler(), judge)
+    return make_pipeline(MinMaxScaler(clip=True), judge)
 
 
 class JudgeFilter(BaseSampler):
