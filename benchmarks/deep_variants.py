@@ -31,7 +31,6 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from imblearn.over_sampling import SMOTE
 
 from imblearn_deep import BAGANGP, DeepSMOTE, JudgeFilter
@@ -39,29 +38,7 @@ from imblearn_deep.comparison import SamplerSpec, get_preset, read_results, run_
 from imblearn_deep.comparison.stats import paired_section
 from imblearn_deep.comparison.store import BALANCED_TEST
 from imblearn_deep.datasets import load_balanced_test, load_imbalanced
-
-
-class PartialBalance:
-    """``sampling_strategy`` that closes a share of each class's gap to the largest class.
-
-    A class with ``n`` images of a largest ``n_max`` is brought to
-    ``n + round(ratio * (n_max - n))`` (imblearn's callables return target counts). It
-    has ``get_params`` so that a comparison's fingerprint describes it by its ratio.
-    """
-
-    def __init__(self, ratio: float):
-        self.ratio = ratio
-
-    def get_params(self, deep: bool = False) -> dict:
-        return {"ratio": self.ratio}
-
-    def __call__(self, y) -> dict:
-        labels, counts = np.unique(y, return_counts=True)
-        largest = counts.max()
-        return {
-            label: int(n + round(self.ratio * (largest - n)))
-            for label, n in zip(labels.tolist(), counts.tolist(), strict=True)
-        }
+from imblearn_deep.over_sampling import PartialBalance
 
 
 def variants(preset) -> tuple[SamplerSpec, ...]:
