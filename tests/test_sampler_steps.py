@@ -105,3 +105,27 @@ def test_deep_smote_plans_its_lr_schedule_over_the_step_budget(monkeypatch, poli
     sampler.fit_resample(X, y)
     expected = [1.0] * 9 if policy is None else [lr_factor(policy, k, 9, 0.2) for k in range(9)]
     assert rates == pytest.approx([1e-2 * f for f in expected])
+
+
+# fingerprint() of the fast preset's DeepSMOTE + small CNN cell (seed 0, 3 folds, "cpu",
+# data hash "data"), as recorded before DeepSMOTE had an lr schedule.
+RECORDED_FINGERPRINTS = {"digits": "a4f3aad941b9716f", "fashion_mnist": "120221387f5c0f8b"}
+
+
+@pytest.mark.parametrize("dataset", sorted(RECORDED_FINGERPRINTS))
+def test_the_lr_schedule_at_its_neutral_value_keeps_recorded_fingerprints(dataset):
+    from dataclasses import replace
+
+    from imblearn_deep.comparison import get_preset
+    from imblearn_deep.comparison.cell import Cell, fingerprint
+
+    preset = get_preset("fast", dataset)
+    deepsmote, classifier = preset.sampler("deepsmote"), preset.classifier("small_cnn")
+
+    def of(spec):
+        return fingerprint(Cell(spec, classifier, 0, dataset), 3, "cpu", "data")
+
+    assert of(deepsmote) == RECORDED_FINGERPRINTS[dataset]
+    # Any other value is a different configuration, even a warm-up without a schedule.
+    for changed in ({"lr_schedule": "cosine"}, {"lr_warmup": 0.2}):
+        assert of(replace(deepsmote, params={**deepsmote.params, **changed})) != of(deepsmote)
