@@ -43,17 +43,25 @@ def imbalanced_images(counts=(12, 6, 3), shape=(1, 8, 8), dtype=np.float32, seed
     return X.astype(dtype), y
 
 
-def digits_label_fidelity(sampler) -> float:
+def digits_label_fidelity(sampler, judge: str = "all") -> float:
     """Balance the imbalanced digits with ``sampler`` and return the share of synthetic
-    images that an SVC trained on all 1,797 real digits assigns to their target class."""
+    images that an SVC assigns to their target class.
+
+    The SVC is trained on all 1,797 real digits (``judge="all"``) or, an independent
+    judge, only on those that are not in the sampler's training set (``"heldout"``)."""
     from sklearn.svm import SVC
 
     from imblearn_deep.datasets import load_digits_images, load_imbalanced
     from imblearn_deep.metrics import label_fidelity
 
     X_all, y_all = load_digits_images()
-    judge = SVC().fit(X_all.reshape(len(X_all), -1), y_all)
     X, y, _, _ = load_imbalanced("digits", random_state=0)
+    if judge == "heldout":
+        # Digits can repeat: leave out every image equal to a training image.
+        seen = {row.tobytes() for row in X}
+        keep = np.array([row.tobytes() not in seen for row in X_all])
+        X_all, y_all = X_all[keep], y_all[keep]
+    judge = SVC().fit(X_all.reshape(len(X_all), -1), y_all)
     X_res, y_res = sampler.fit_resample(X, y)
     synthetic = X_res[len(X) :]
     assert len(synthetic) == 10 * 140 - len(X)

@@ -131,6 +131,14 @@ def test_synthetic_digits_are_recognised_by_a_real_data_classifier():
     assert fidelity >= 0.9
 
 
+@pytest.mark.slow
+def test_default_fit_on_small_digits_is_recognised_by_an_independent_judge():
+    """The defaults, with only a seed, on the 325 imbalanced digits, judged by an SVC that
+    never saw a training image."""
+    fidelity = digits_label_fidelity(DeepSMOTE(random_state=0, device="cpu"), judge="heldout")
+    assert fidelity >= 0.9
+
+
 def test_pipeline_grid_search_on_digits():
     X, y, X_test, y_test = load_imbalanced("digits", random_state=0)
     pipeline = Pipeline(
