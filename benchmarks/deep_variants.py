@@ -35,7 +35,7 @@ from imblearn.over_sampling import SMOTE
 
 from imblearn_deep import BAGANGP, DeepSMOTE, JudgeFilter
 from imblearn_deep.comparison import SamplerSpec, get_preset, read_results, run_comparison
-from imblearn_deep.comparison.stats import paired_section
+from imblearn_deep.comparison.stats import paired_differences, paired_section, paired_table
 from imblearn_deep.comparison.store import BALANCED_TEST
 from imblearn_deep.datasets import load_balanced_test, load_imbalanced
 from imblearn_deep.over_sampling import PartialBalance
@@ -135,11 +135,20 @@ def main(argv: list[str] | None = None) -> None:
         )
     rows = [r for r in read_results(output) if r["status"] == "ok"]
     if baselines.exists():
-        seeds = {r["seed"] for r in rows}
-        rows += [r for r in read_results(baselines) if r["status"] == "ok" and r["seed"] in seeds]
+        seeds, classifiers = {r["seed"] for r in rows}, {r["classifier"] for r in rows}
+        rows += [
+            r
+            for r in read_results(baselines)
+            if r["status"] == "ok" and r["seed"] in seeds and r["classifier"] in classifiers
+        ]
     for score in ("test_f1_macro", f"{BALANCED_TEST}_f1_macro"):
         section = paired_section(rows, score=score)
         print(section or f"(nothing to pair on {score})")
+        # The deep variants against pixel SMOTE and against plain DeepSMOTE too.
+        for reference in ("smote", "deepsmote"):
+            if any(r["sampler"] == reference for r in rows):
+                print(f"\n#### {score}, against {reference}\n")
+                print(paired_table(paired_differences(rows, score=score, reference=reference)))
 
 
 if __name__ == "__main__":
