@@ -232,6 +232,7 @@ def report(output: Path) -> None:
     (output / "summary.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -250,6 +251,8 @@ def report(output: Path) -> None:
     for ax, metric in zip(axes, metrics, strict=True):
         ax.axhline(real[metric], color="k", ls="--", lw=1, label="real images")
         ax.set_xscale("log")
+        ax.set_xticks([0.5, 1, 2, 5, 10], labels=["0.5", "1", "2", "5", "10"])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("CPU minutes of the fit")
         ax.set_title(metric)
     axes[0].legend(fontsize=7)
