@@ -177,11 +177,11 @@ class JudgeFilter(BaseSampler):
             if missing <= 0 or n_drawn >= budget:
                 break
             # Draw what the acceptance rate so far says will fill the class, within budget.
-            rate = max(n_accepted / n_drawn, 1 / budget)
+            rate = max(n_accepted / n_drawn, 1 / budget) if n_drawn else 1.0
             n_draw = min(max(math.ceil(1.1 * missing / rate), _MIN_DRAW), budget - n_drawn)
             seed = int(rng.randint(np.iinfo(np.int32).max))
             candidates = self.sampler_.generate(n_draw, label, random_state=seed)
-        self.acceptance_rate_[label] = n_accepted / n_drawn
+        self.acceptance_rate_[label] = n_accepted / max(n_drawn, 1)
         kept = np.concatenate(accepted)[:n_samples]
         self.n_completed_[label] = int(n_samples - len(kept))
         if self.n_completed_[label]:
