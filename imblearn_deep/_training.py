@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from .schedules import scale_learning_rates
+
 PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}
 # The values a ``precision`` parameter takes: a precision, or "auto" (see resolve_precision).
 PRECISION_OPTIONS = frozenset({"auto", *PRECISIONS})
@@ -296,9 +298,7 @@ class OptimizerStep:
 
     def __call__(self, loss: torch.Tensor) -> None:
         if self.lr_factors is not None:
-            factor = self.lr_factors(self.steps)
-            for group, base_lr in zip(self.optimizer.param_groups, self.base_lrs, strict=True):
-                group["lr"] = base_lr * factor
+            scale_learning_rates(self.optimizer, self.base_lrs, self.lr_factors(self.steps))
         self.steps += 1
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()

@@ -34,6 +34,7 @@ __all__ = [
     "find_step_budget",
     "lr_factor",
     "lr_factors",
+    "scale_learning_rates",
     "warmup_steps",
 ]
 
@@ -115,6 +116,21 @@ def lr_factor(policy: str, step: int, total_steps: int, warmup: float = 0.1) -> 
         return _anneal(_ONECYCLE_START, 1.0, step / peak)
     # warmup_steps leaves at least one step after the peak.
     return _anneal(1.0, _ONECYCLE_END, (step - peak) / (total_steps - 1 - peak))
+
+
+def scale_learning_rates(optimizer, base_lrs: list[float], factor: float) -> None:
+    """Set each parameter group's rate of ``optimizer`` to its base rate times ``factor``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> optimizer = torch.optim.SGD(torch.nn.Linear(2, 1).parameters(), lr=0.5)
+    >>> scale_learning_rates(optimizer, [0.5], 0.1)
+    >>> optimizer.param_groups[0]["lr"]
+    0.05
+    """
+    for group, base_lr in zip(optimizer.param_groups, base_lrs, strict=True):
+        group["lr"] = base_lr * factor
 
 
 def lr_factors(
@@ -310,10 +326,8 @@ class LRSchedule(Callback):
         factor = lr_factor(
             self.policy, self.budget_.steps_, self.budget_.planned_steps(), self.warmup
         )
-        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_, strict=True):
-            group["lr"] = base * factor
+        scale_learning_rates(net.optimizer_, self.base_lrs_, factor)
         net.history.record_batch("lr", net.optimizer_.param_groups[0]["lr"])
 
     def on_train_end(self, net, **kwargs) -> None:
-        for group, base in zip(net.optimizer_.param_groups, self.base_lrs_, strict=True):
-            group["lr"] = base
+        scale_learning_rates(net.optimizer_, self.base_lrs_, 1.0)
