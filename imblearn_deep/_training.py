@@ -262,6 +262,58 @@ def adam(parameters, **options) -> torch.optim.Adam:
     return torch.optim.Adam(parameters, **fused_options(torch.optim.Adam, parameters, options))
 
 
+def compiled(function: Callable, compile_option: bool | dict) -> Callable:
+    """``function`` under :func:`torch.compile` as a ``compile`` parameter asks, or
+    ``function`` itself when it is ``False``.
+
+    The batch size of a training step is not fixed (an epoch's last batch, DeepSMOTE's
+    one-class penalty batches of up to ``batch_size`` images): a graph traced for one
+    size recompiles for the next (32 s each for a small network on a 2-core CPU) and torch
+    falls back to eager code after 8 of them. So, unless the options set ``dynamic``, the
+    first dimension of every tensor argument is marked dynamic: one trace for all sizes.
+    (``dynamic=True`` is not the same: it makes every size symbolic, and a batch of 8
+    images of 8×8 pixels then shares one symbol with the pixels and is traced static.)
+
+    Parameters
+    ----------
+    function : callable
+        A training step's forward computation on tensors whose first dimension is the
+        batch: networks and losses, without the backward pass and optimiser step (those
+        run eagerly around it).
+    compile_option : bool or dict
+        ``False``: no compilation. ``True``: torch's default options. A dict: keyword
+        arguments of :func:`torch.compile`, e.g. ``{"mode": "reduce-overhead"}`` (CUDA
+        graphs) or ``{"backend": "aot_eager"}`` (tracing without code generation).
+
+    Returns
+    -------
+    callable
+        Called like ``function``.
+
+    Examples
+    --------
+    >>> double = lambda x: 2 * x
+    >>> compiled(double, False) is double
+    True
+    """
+    if not isinstance(compile_option, dict):
+        if not compile_option:
+            return function
+        compile_option = {}
+    compiled_function = torch.compile(function, **compile_option)
+    if "dynamic" in compile_option:
+        return compiled_function
+
+    @functools.wraps(function)
+    def with_dynamic_batch(*args):
+        for arg in args:
+            if isinstance(arg, torch.Tensor) and arg.ndim:
+                torch._dynamo.mark_dynamic(arg, 0)  # torch's documented way to say so
+        return compiled_function(*args)
+
+    return with_dynamic_batch
+
+
 class OptimizerStep:
     """Backward pass and optimiser step, with loss scaling under ``"float16"`` and an
     optional learning-rate schedule.

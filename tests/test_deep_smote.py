@@ -64,8 +64,9 @@ def test_penalty_gradients(penalty):
     sampler = make_tiny("DeepSMOTE", penalty=penalty).fit(X, y)
     sampler.encoder_ = build_encoder((1, 8, 8), 8, 4)
     sampler.decoder_ = build_decoder((1, 8, 8), 8, 4)
-    members = torch.arange(6)
-    loss = sampler._penalty(torch.from_numpy(X), members, torch.Generator().manual_seed(0))
+    rows = sampler._penalty_batch(torch.arange(6), torch.Generator().manual_seed(0))
+    assert sorted(rows.tolist()) == list(range(6))  # up to batch_size of the class
+    loss = sampler._penalty(torch.from_numpy(X)[rows])
     loss.backward()
     encoder_grads = [p.grad for p in sampler.encoder_.parameters()]
     decoder_grads = [p.grad for p in sampler.decoder_.parameters()]

@@ -107,25 +107,36 @@ def test_deep_smote_plans_its_lr_schedule_over_the_step_budget(monkeypatch, poli
     assert rates == pytest.approx([1e-2 * f for f in expected])
 
 
-# fingerprint() of the fast preset's DeepSMOTE + small CNN cell (seed 0, 3 folds, "cpu",
-# data hash "data"), as recorded before DeepSMOTE had an lr schedule.
-RECORDED_FINGERPRINTS = {"digits": "a4f3aad941b9716f", "fashion_mnist": "120221387f5c0f8b"}
+# fingerprint() of the fast preset's deep sampler + small CNN cells (seed 0, 3 folds,
+# "cpu", data hash "data"), as recorded before DeepSMOTE had an lr schedule and before
+# either sampler had ``compile``.
+RECORDED_FINGERPRINTS = {
+    ("digits", "deepsmote"): "a4f3aad941b9716f",
+    ("fashion_mnist", "deepsmote"): "120221387f5c0f8b",
+    ("digits", "bagangp"): "c8f8564513a5b013",
+    ("fashion_mnist", "bagangp"): "27e4424baa79ebc5",
+}
+# Values of the parameters added since, other than their neutral ones.
+CHANGED = {
+    "deepsmote": ({"lr_schedule": "cosine"}, {"lr_warmup": 0.2}, {"compile": True}),
+    "bagangp": ({"compile": True}, {"compile": {"backend": "aot_eager"}}),
+}
 
 
-@pytest.mark.parametrize("dataset", sorted(RECORDED_FINGERPRINTS))
-def test_the_lr_schedule_at_its_neutral_value_keeps_recorded_fingerprints(dataset):
+@pytest.mark.parametrize(("dataset", "sampler"), sorted(RECORDED_FINGERPRINTS))
+def test_new_parameters_at_their_neutral_values_keep_recorded_fingerprints(dataset, sampler):
     from dataclasses import replace
 
     from imblearn_deep.comparison import get_preset
     from imblearn_deep.comparison.cell import Cell, fingerprint
 
     preset = get_preset("fast", dataset)
-    deepsmote, classifier = preset.sampler("deepsmote"), preset.classifier("small_cnn")
+    spec, classifier = preset.sampler(sampler), preset.classifier("small_cnn")
 
     def of(spec):
         return fingerprint(Cell(spec, classifier, 0, dataset), 3, "cpu", "data")
 
-    assert of(deepsmote) == RECORDED_FINGERPRINTS[dataset]
+    assert of(spec) == RECORDED_FINGERPRINTS[dataset, sampler]
     # Any other value is a different configuration, even a warm-up without a schedule.
-    for changed in ({"lr_schedule": "cosine"}, {"lr_warmup": 0.2}):
-        assert of(replace(deepsmote, params={**deepsmote.params, **changed})) != of(deepsmote)
+    for changed in CHANGED[sampler]:
+        assert of(replace(spec, params={**spec.params, **changed})) != of(spec)

@@ -21,6 +21,7 @@ from .._training import (
     TrainingDivergedError,
     adam,
     autocast,
+    compiled,
     device_generator,
     epoch_schedule,
     minibatches,
@@ -148,6 +149,8 @@ class BAGANGP(BaseDeepOverSampler):
 
     {precision}
 
+    {compile}
+
     {device}
 
     {verbose}
@@ -250,6 +253,7 @@ class BAGANGP(BaseDeepOverSampler):
         latent_prior="class_gaussian",
         recalibrate_batchnorm=True,
         precision="float32",
+        compile=False,
         device="auto",
         verbose=0,
     ):
@@ -272,6 +276,7 @@ class BAGANGP(BaseDeepOverSampler):
         self.latent_prior = latent_prior
         self.recalibrate_batchnorm = recalibrate_batchnorm
         self.precision = precision
+        self.compile = compile
         self.device = device
         self.verbose = verbose
 
@@ -371,12 +376,17 @@ class BAGANGP(BaseDeepOverSampler):
         autoencoder = SupervisedAutoencoder(self.encoder_, self.generator_)
         optimizer_step = self._optimizer_step(autoencoder, device)
 
+        def reconstruction_loss(x, labels):
+            with autocast(device, self.precision_):
+                return l1_loss(autoencoder(x, labels).float(), x)
+
+        step_loss = compiled(reconstruction_loss, self.compile)
+
         def train_one_epoch(n_steps):
             meter = LossMeter()
             autoencoder.train()
             for idx in minibatches(len(X), self.batch_size, generator, device)[:n_steps]:
-                with autocast(device, self.precision_):
-                    loss = l1_loss(autoencoder(X[idx], y[idx]).float(), X[idx])
+                loss = step_loss(X[idx], y[idx])
                 optimizer_step(loss)
                 meter.add(len(idx), reconstruction=loss)
             return meter.means()
@@ -401,6 +411,28 @@ class BAGANGP(BaseDeepOverSampler):
             labels = torch.randint(n_classes, (n,), generator=generator, device=device)
             return self.latent_prior_.sample(labels, generator), labels
 
+        def critic_cost(real, labels, z, fake_labels, wrong_labels):
+            # What ``compile`` compiles of a critic step; the gradient penalty runs
+            # eagerly, since torch.compile cannot differentiate a gradient twice.
+            with autocast(device, self.precision_):
+                with torch.no_grad():
+                    fake = G(z, fake_labels)
+                real_logits = D(real, labels)
+                fake_logits = D(fake, fake_labels)
+                cost = (
+                    _bce(real_logits, 1.0)
+                    + _bce(fake_logits, 0.0)
+                    + _bce(D(real, wrong_labels), 0.0)
+                )
+                return fake, real_logits, fake_logits, cost
+
+        def generator_loss(z, fake_labels):
+            with autocast(device, self.precision_):
+                return _bce(D(G(z, fake_labels), fake_labels), 1.0)
+
+        critic_step_cost = compiled(critic_cost, self.compile)
+        generator_step_loss = compiled(generator_loss, self.compile)
+
         def train_one_epoch(n_steps):
             meter = LossMeter()
             G.train()
@@ -412,23 +444,15 @@ class BAGANGP(BaseDeepOverSampler):
                     wrong_labels = torch.randint(
                         n_classes, (len(idx),), generator=generator, device=device
                     )
-                    with autocast(device, self.precision_):
-                        with torch.no_grad():
-                            fake = G(z, fake_labels)
-                        real_logits = D(real, labels)
-                        fake_logits = D(fake, fake_labels)
-                        d_cost = (
-                            _bce(real_logits, 1.0)
-                            + _bce(fake_logits, 0.0)
-                            + _bce(D(real, wrong_labels), 0.0)
-                        )
+                    fake, real_logits, fake_logits, d_cost = critic_step_cost(
+                        real, labels, z, fake_labels, wrong_labels
+                    )
                     with autocast(device, penalty_precision):
                         penalty = self._gradient_penalty(real, fake.float(), labels, generator)
                     d_loss = d_cost + self.gp_weight * penalty
                     step_d(d_loss)
                 z, fake_labels = noise_and_labels(len(idx))
-                with autocast(device, self.precision_):
-                    g_loss = _bce(D(G(z, fake_labels), fake_labels), 1.0)
+                g_loss = generator_step_loss(z, fake_labels)
                 step_g(g_loss)
                 meter.add(
                     len(idx),

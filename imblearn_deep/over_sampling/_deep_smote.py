@@ -20,6 +20,7 @@ from .._training import (
     OptimizerStep,
     adam,
     autocast,
+    compiled,
     device_generator,
     epoch_schedule,
     minibatches,
@@ -109,6 +110,8 @@ class DeepSMOTE(BaseDeepOverSampler):
         Weight of the penalty in the loss.
 
     {precision}
+
+    {compile}
 
     {device}
 
@@ -200,6 +203,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         penalty="code",
         penalty_weight=1.0,
         precision="float32",
+        compile=False,
         device="auto",
         verbose=0,
     ):
@@ -218,6 +222,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         self.penalty = penalty
         self.penalty_weight = penalty_weight
         self.precision = precision
+        self.compile = compile
         self.device = device
         self.verbose = verbose
 
@@ -249,6 +254,19 @@ class DeepSMOTE(BaseDeepOverSampler):
         use_penalty = self.penalty != "none" and bool(penalty_classes)
         generator = device_generator(device)
 
+        def losses(x, x_penalty):
+            # The step's forward computation, what ``compile`` compiles.
+            with autocast(device, self.precision_):
+                reconstruction = mse_loss(self.decoder_(self.encoder_(x)).float(), x)
+                penalty = (
+                    self._penalty(x_penalty)
+                    if x_penalty is not None
+                    else torch.zeros((), device=device)
+                )
+                return reconstruction, penalty, reconstruction + self.penalty_weight * penalty
+
+        step_losses = compiled(losses, self.compile)
+
         def train_one_epoch(n_steps):
             meter = LossMeter()
             for net in networks:
@@ -262,15 +280,12 @@ class DeepSMOTE(BaseDeepOverSampler):
                 else []
             )
             for step, idx in enumerate(batches):
-                with autocast(device, self.precision_):
-                    x = X[idx]
-                    reconstruction = mse_loss(self.decoder_(self.encoder_(x)).float(), x)
-                    penalty = (
-                        self._penalty(X, members[penalty_classes[drawn[step]]], generator)
-                        if use_penalty
-                        else torch.zeros((), device=device)
-                    )
-                    loss = reconstruction + self.penalty_weight * penalty
+                x_penalty = (
+                    X[self._penalty_batch(members[penalty_classes[drawn[step]]], generator)]
+                    if use_penalty
+                    else None
+                )
+                reconstruction, penalty, loss = step_losses(X[idx], x_penalty)
                 optimizer_step(loss)
                 meter.add(len(idx), reconstruction=reconstruction, penalty=penalty, loss=loss)
             return meter.means()
@@ -286,13 +301,13 @@ class DeepSMOTE(BaseDeepOverSampler):
         self.best_epoch_ = keep_best.best_epoch
         self.latent_codes_ = self._encode_by_class(X, y, device)
 
-    def _penalty(self, X: torch.Tensor, members: torch.Tensor, generator) -> torch.Tensor:
-        chosen = members[
-            torch.randperm(len(members), generator=generator, device=members.device)[
-                : self.batch_size
-            ]
-        ]
-        x = X[chosen]
+    def _penalty_batch(self, members: torch.Tensor, generator) -> torch.Tensor:
+        """Rows of the penalty's one-class batch: up to ``batch_size`` of ``members``."""
+        order = torch.randperm(len(members), generator=generator, device=members.device)
+        return members[order[: self.batch_size]]
+
+    def _penalty(self, x: torch.Tensor) -> torch.Tensor:
+        """The penalty term on ``x``, images of one class."""
         if self.penalty == "code":
             # The released code shifts codes and images by the same cyclic permutation,
             # which cancels: a one-class reconstruction through detached codes.
