@@ -174,3 +174,46 @@ def test_sklearn_checks(estimator, check):
 
 def test_param_validation():
     check_param_validation("JudgeFilter", TINY_FILTER)
+
+
+def test_a_comparison_row_records_the_acceptance_per_class(tmp_path):
+    from imblearn_deep.comparison import ClassifierSpec, SamplerSpec, run_comparison
+    from imblearn_deep.datasets import load_imbalanced
+
+    judged = SamplerSpec(
+        "deepsmote_judged",
+        "DeepSMOTE, judge-filtered",
+        JudgeFilter,
+        params={"sampler": make_tiny("DeepSMOTE"), "random_state": 0},
+    )
+    nearest = ClassifierSpec("knn", "1-NN", FlatNearestNeighbor)
+    (row,) = run_comparison(
+        *load_imbalanced("digits"),
+        samplers=[judged],
+        classifiers=[nearest],
+        seeds=[0],
+        cv=2,
+        output=tmp_path,
+        device="cpu",
+        quality=False,
+        on_error="raise",
+    )
+    counts = np.bincount(load_imbalanced("digits")[1])
+    grown = {str(c) for c in np.flatnonzero(counts < counts.max())}
+    assert set(row["acceptance_rate"]) == grown == set(row["n_completed"])
+    assert all(0 <= rate <= 1 for rate in row["acceptance_rate"].values())
+    assert all(0 <= n <= counts.max() - counts[int(c)] for c, n in row["n_completed"].items())
+
+
+class FlatNearestNeighbor(ClassifierMixin, BaseEstimator):
+    """1-nearest-neighbour on flattened images: a classifier a comparison cell can fit."""
+
+    def fit(self, X, y):
+        from sklearn.neighbors import KNeighborsClassifier
+
+        self.knn_ = KNeighborsClassifier(1).fit(np.reshape(X, (len(X), -1)), y)
+        self.classes_ = self.knn_.classes_
+        return self
+
+    def predict(self, X):
+        return self.knn_.predict(np.reshape(X, (len(X), -1)))

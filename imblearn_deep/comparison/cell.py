@@ -193,6 +193,10 @@ def _sampler_record(sampler, fits: list[tuple[float, float]]) -> dict:
         "n_synthetic": int(sum(getattr(sampler, "sampling_strategy_", {}).values())),
         "history": history,
     }
+    # A JudgeFilter's verdict on its wrapped sampler's images, per class.
+    for name in ("acceptance_rate", "n_completed"):
+        if hasattr(sampler, f"{name}_"):
+            record[name] = {str(label): v for label, v in getattr(sampler, f"{name}_").items()}
     if fits:
         # The refit on the whole training set runs after every fold: the newest entry.
         refit_seconds = fits[-1][1]
