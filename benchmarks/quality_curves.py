@@ -73,6 +73,11 @@ CONFIGS = {
         {**_FAST, "critic_steps": 2, "learning_rate": 1e-3},
         (250, 750, 2250),
     ),
+    "bagangp_fast_tuned": (
+        BAGANGP,
+        {**_FAST, "critic_steps": 2, **_TUNED},
+        (250, 750, 2250),
+    ),
 }
 
 

@@ -107,9 +107,47 @@ def test_deep_smote_plans_its_lr_schedule_over_the_step_budget(monkeypatch, poli
     assert rates == pytest.approx([1e-2 * f for f in expected])
 
 
+@pytest.mark.parametrize("policy", [None, "onecycle"])
+def test_bagan_gp_plans_each_optimisers_schedule_over_its_stage(monkeypatch, policy):
+    from imblearn_deep._training import OptimizerStep
+    from imblearn_deep.over_sampling import _bagan_gp
+    from imblearn_deep.schedules import lr_factor
+
+    rates: dict[int, list[float]] = {}
+
+    class RecordingStep(OptimizerStep):
+        def __call__(self, loss):
+            super().__call__(loss)
+            rates.setdefault(id(self), []).append(self.optimizer.param_groups[0]["lr"])
+
+    monkeypatch.setattr(_bagan_gp, "OptimizerStep", RecordingStep)
+    X, y = imbalanced_images(counts=(20, 8, 4))
+    sampler = make_tiny(
+        "BAGANGP",
+        autoencoder_steps=4,
+        gan_steps=5,
+        critic_steps=2,
+        batch_size=8,
+        learning_rate=1e-2,
+        lr_schedule=policy,
+        lr_warmup=0.2,
+    )
+    sampler.fit_resample(X, y)
+    # In order of first update: the autoencoder's, the critic's, the generator's.
+    autoencoder, critic, generator = rates.values()
+
+    def planned(n):
+        factors = [1.0] * n if policy is None else [lr_factor(policy, k, n, 0.2) for k in range(n)]
+        return pytest.approx([1e-2 * f for f in factors])
+
+    assert autoencoder == planned(4)
+    assert generator == planned(5)
+    assert critic == planned(10)
+
+
 # fingerprint() of the fast preset's deep sampler + small CNN cells (seed 0, 3 folds,
-# "cpu", data hash "data"), as recorded before DeepSMOTE had an lr schedule and before
-# either sampler had ``compile``.
+# "cpu", data hash "data"), as recorded before the samplers had an lr schedule and
+# ``compile``.
 RECORDED_FINGERPRINTS = {
     ("digits", "deepsmote"): "a4f3aad941b9716f",
     ("fashion_mnist", "deepsmote"): "120221387f5c0f8b",
@@ -119,7 +157,12 @@ RECORDED_FINGERPRINTS = {
 # Values of the parameters added since, other than their neutral ones.
 CHANGED = {
     "deepsmote": ({"lr_schedule": "cosine"}, {"lr_warmup": 0.2}, {"compile": True}),
-    "bagangp": ({"compile": True}, {"compile": {"backend": "aot_eager"}}),
+    "bagangp": (
+        {"compile": True},
+        {"compile": {"backend": "aot_eager"}},
+        {"lr_schedule": "cosine"},
+        {"lr_warmup": 0.2},
+    ),
 }
 
 

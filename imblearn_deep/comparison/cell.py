@@ -119,7 +119,7 @@ class Cell:
 # nothing.
 _NEUTRAL_PARAMETERS = {
     "DeepSMOTE": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False},
-    "BAGANGP": {"compile": False},
+    "BAGANGP": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False},
 }
 
 

@@ -36,6 +36,7 @@ from ..nets.bagan import (
     build_decoder,
     build_encoder,
 )
+from ..schedules import LR_SCHEDULES, lr_factors
 from ._latent_prior import ClassGaussianPrior, StandardNormalPrior
 
 ADAM_BETAS = (0.5, 0.9)  # the reference's Adam for the autoencoder, generator and critic
@@ -115,7 +116,19 @@ class BAGANGP(BaseDeepOverSampler):
         Mini-batch size of both stages.
 
     learning_rate : float, default=2e-4
-        Learning rate of the three Adam optimisers (betas 0.5, 0.9).
+        Learning rate of the three Adam optimisers (betas 0.5, 0.9); the peak rate with
+        ``lr_schedule``.
+
+    lr_schedule : {{"cosine", "onecycle"}} or None, default=None
+        ``None`` keeps ``learning_rate`` constant, as the reference does. Otherwise each
+        optimiser warms up for ``lr_warmup`` of its updates and decays
+        (:func:`imblearn_deep.schedules.lr_factor`), planned over its stage: the
+        autoencoder's over the autoencoder steps, the generator's and the critic's over
+        the GAN steps (the critic's ``critic_steps`` updates per step).
+
+    lr_warmup : float, default=0.1
+        Share of each optimiser's updates spent warming up with ``lr_schedule``, in
+        ``[0, 1)``.
 
     critic_steps : int, default=5
         Discriminator updates per generator update, all on the same real batch.
@@ -229,6 +242,8 @@ class BAGANGP(BaseDeepOverSampler):
         "discriminator_init": [StrOptions({"random", "encoder"})],
         "latent_prior": [StrOptions({"class_gaussian", "normal"})],
         "recalibrate_batchnorm": ["boolean"],
+        "lr_schedule": [None, StrOptions(set(LR_SCHEDULES))],
+        "lr_warmup": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -246,6 +261,8 @@ class BAGANGP(BaseDeepOverSampler):
         gan_steps=None,
         batch_size=128,
         learning_rate=2e-4,
+        lr_schedule=None,
+        lr_warmup=0.1,
         critic_steps=5,
         gp_weight=10.0,
         gp_alpha="uniform",
@@ -269,6 +286,8 @@ class BAGANGP(BaseDeepOverSampler):
         self.gan_steps = gan_steps
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.lr_schedule = lr_schedule
+        self.lr_warmup = lr_warmup
         self.critic_steps = critic_steps
         self.gp_weight = gp_weight
         self.gp_alpha = gp_alpha
@@ -368,13 +387,16 @@ class BAGANGP(BaseDeepOverSampler):
         n_batches = -(-_RECALIBRATION_SAMPLES // self.batch_size)
         recalibrate_batchnorm(G, (forward for _ in range(n_batches)))
 
-    def _optimizer_step(self, module: torch.nn.Module, device: torch.device) -> OptimizerStep:
+    def _optimizer_step(
+        self, module: torch.nn.Module, device: torch.device, n_updates: int
+    ) -> OptimizerStep:
         optimizer = adam(module.parameters(), lr=self.learning_rate, betas=ADAM_BETAS)
-        return OptimizerStep(optimizer, device, self.precision_)
+        factors = lr_factors(self.lr_schedule, n_updates, self.lr_warmup)
+        return OptimizerStep(optimizer, device, self.precision_, lr_factors=factors)
 
     def _train_autoencoder(self, X, y, generator, device, schedule, callbacks) -> None:
         autoencoder = SupervisedAutoencoder(self.encoder_, self.generator_)
-        optimizer_step = self._optimizer_step(autoencoder, device)
+        optimizer_step = self._optimizer_step(autoencoder, device, sum(schedule))
 
         def reconstruction_loss(x, labels):
             with autocast(device, self.precision_):
@@ -401,7 +423,8 @@ class BAGANGP(BaseDeepOverSampler):
 
     def _train_gan(self, X, y, generator, device, schedule, callbacks) -> None:
         G, D = self.generator_, self.discriminator_
-        step_g, step_d = self._optimizer_step(G, device), self._optimizer_step(D, device)
+        step_g = self._optimizer_step(G, device, sum(schedule))
+        step_d = self._optimizer_step(D, device, sum(schedule) * self.critic_steps)
         # The penalty's gradient of D's output in float16 overflows before the loss
         # scaler could act on it: under float16 it runs in float32.
         penalty_precision = "float32" if self.precision_ == "float16" else self.precision_
