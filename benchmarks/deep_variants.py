@@ -17,6 +17,8 @@ classifier, steps, seeds and test sets, into its own results folder:
   three times longer with a tuned schedule (3,825 steps, Adam 2e-3, 5 % warm-up, cosine
   decay: the best images of ``benchmarks/quality_curves.py``, class Fréchet 4.2 against the
   preset's 8.6), balancing fully, or half-way with a class-weighted loss;
+* ``deepsmote_residual``: DeepSMOTE's ``synthesis="residual"``: a real image of the class
+  moved by the decoder's change between two codes, keeping real detail (same fit);
 * ``deepsmote_judged`` / ``bagangp_judged``: the synthetic images a logistic regression of
   the real training images assigns to another class are replaced by new draws
   (:class:`~imblearn_deep.over_sampling.JudgeFilter`).
@@ -108,6 +110,12 @@ def variants(preset) -> tuple[SamplerSpec, ...]:
             label="DeepSMOTE, 3,825 tuned steps, half-way + weighted loss",
             params={**deepsmote.params, **long, **half},
             classifier_params={"class_weight": "balanced"},
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_residual",
+            label="DeepSMOTE, residual synthesis",
+            params={**deepsmote.params, "synthesis": "residual"},
         ),
         SamplerSpec(
             "deepsmote_judged",

@@ -60,6 +60,11 @@ CONFIGS = {
     "deepsmote_fast_ref": (DeepSMOTE, {**_FAST, "learning_rate": 2e-4}, (141, 425, 1275)),
     "deepsmote_fast_preset": (DeepSMOTE, {**_FAST, "learning_rate": 1e-3}, (141, 425, 1275)),
     "deepsmote_fast_tuned": (DeepSMOTE, {**_FAST, **_TUNED}, (141, 425, 1275, 3825)),
+    "deepsmote_fast_residual": (
+        DeepSMOTE,
+        {**_FAST, "learning_rate": 1e-3, "synthesis": "residual"},
+        (1275,),
+    ),
     "deepsmote_paper_ref": (DeepSMOTE, {"learning_rate": 2e-4}, (90, 270)),
     "deepsmote_paper_tuned": (DeepSMOTE, dict(_TUNED), (90, 270, 810)),
     "deepsmote_paper_tuned_bf16": (DeepSMOTE, {**_TUNED, "precision": "bfloat16"}, (270, 810)),

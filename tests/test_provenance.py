@@ -93,3 +93,35 @@ def test_provenance_follows_the_last_fit(sampler_name):
     assert len(sampler.sample_provenance_["class"]) == 6
     sampler.fit_resample(*imbalanced_images(counts=(12, 8)))
     np.testing.assert_array_equal(sampler.sample_provenance_["class"], np.ones(4, dtype=int))
+
+
+def test_residual_synthesis_moves_a_real_image_by_the_decoders_change():
+    X, y = imbalanced_images(counts=(20, 9, 6))
+    sampler = make_tiny("DeepSMOTE", k_neighbors=3, epochs=2, synthesis="residual")
+    X_res, _ = sampler.fit_resample(X, y)
+    provenance = sampler.sample_provenance_
+    base, neighbor, weight = (provenance[k] for k in ("base_index", "neighbor_index", "weight"))
+    codes = codes_by_row(sampler, y)
+    z = (1 - weight[:, None]) * codes[base] + weight[:, None] * codes[neighbor]
+    with torch.no_grad():
+        moved = sampler.decoder_(torch.from_numpy(z)) - sampler.decoder_(
+            torch.from_numpy(codes[base])
+        )
+    real = torch.from_numpy(sampler.image_layout_.to_net(sampler.pixel_range_.scale(X[base])))
+    expected = sampler._to_caller((real + moved).clamp(-1, 1).numpy())
+    np.testing.assert_allclose(X_res[len(X) :], expected, atol=1e-5)
+    # The stored images are the training images of each class, in the networks' scale.
+    for code, images in enumerate(sampler.training_images_):
+        np.testing.assert_allclose(
+            sampler._to_caller(images), X[y == sampler.classes_[code]], atol=1e-5
+        )
+
+
+def test_residual_synthesis_of_a_single_sample_class_is_that_image():
+    X, y = imbalanced_images(counts=(8, 1))
+    sampler = make_tiny("DeepSMOTE", synthesis="residual")
+    with pytest.warns(UserWarning, match="single sample"):
+        X_res, _ = sampler.fit_resample(X, y)
+    # Weight 0: the decoder's change is nothing, and the real image comes back.
+    np.testing.assert_allclose(X_res[len(X) :], np.repeat(X[y == 1], 7, axis=0), atol=1e-5)
+    assert not hasattr(make_tiny("DeepSMOTE").fit(X, y), "training_images_")

@@ -156,7 +156,12 @@ RECORDED_FINGERPRINTS = {
 }
 # Values of the parameters added since, other than their neutral ones.
 CHANGED = {
-    "deepsmote": ({"lr_schedule": "cosine"}, {"lr_warmup": 0.2}, {"compile": True}),
+    "deepsmote": (
+        {"lr_schedule": "cosine"},
+        {"lr_warmup": 0.2},
+        {"compile": True},
+        {"synthesis": "residual"},
+    ),
     "bagangp": (
         {"compile": True},
         {"compile": {"backend": "aot_eager"}},

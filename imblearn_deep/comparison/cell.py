@@ -118,7 +118,7 @@ class Cell:
 # the numbers. Add a parameter here only with a test that its neutral value changes
 # nothing.
 _NEUTRAL_PARAMETERS = {
-    "DeepSMOTE": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False},
+    "DeepSMOTE": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False, "synthesis": "decode"},
     "BAGANGP": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False},
 }
 

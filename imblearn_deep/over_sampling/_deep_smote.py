@@ -109,6 +109,15 @@ class DeepSMOTE(BaseDeepOverSampler):
     penalty_weight : float, default=1.0
         Weight of the penalty in the loss.
 
+    synthesis : {{"decode", "residual"}}, default="decode"
+        How a new code becomes an image. ``"decode"``, the paper's: its decoding.
+        ``"residual"``: the base sample's real image plus what the decoder changes
+        between the base's code and the new one, ``x_base + D(z_new) - D(z_base)``,
+        clipped to the fitted range: the detail the decoder cannot reproduce (edges,
+        texture) stays that of a real image, so the synthetic images do not share a
+        decoder's smoothness that a classifier could learn as a class cue. Keeps the
+        training images of the over-sampled classes (``training_images_``).
+
     {precision}
 
     {compile}
@@ -129,6 +138,10 @@ class DeepSMOTE(BaseDeepOverSampler):
 
     latent_codes_ : list of ndarray
         Latent codes of each class's training samples, in ``classes_`` order.
+
+    training_images_ : list of ndarray
+        With ``synthesis="residual"`` only: each class's training images, in the
+        networks' layout and ``[-1, 1]`` scale, in ``classes_`` order.
 
     history_ : list of dict
         One record per epoch: ``reconstruction``, ``penalty`` and ``loss`` (means over the
@@ -183,6 +196,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         "penalty_weight": [Interval(Real, 0, None, closed="left")],
         "lr_schedule": [None, StrOptions(set(LR_SCHEDULES))],
         "lr_warmup": [Interval(Real, 0, 1, closed="left")],
+        "synthesis": [StrOptions({"decode", "residual"})],
     }
 
     def __init__(
@@ -202,6 +216,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         lr_warmup=0.1,
         penalty="code",
         penalty_weight=1.0,
+        synthesis="decode",
         precision="float32",
         compile=False,
         device="auto",
@@ -221,6 +236,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         self.lr_warmup = lr_warmup
         self.penalty = penalty
         self.penalty_weight = penalty_weight
+        self.synthesis = synthesis
         self.precision = precision
         self.compile = compile
         self.device = device
@@ -322,6 +338,9 @@ class DeepSMOTE(BaseDeepOverSampler):
         codes = self._forward_in_chunks([self.encoder_, self.decoder_], self.encoder_, [X], device)
         # The rows of X that each class's codes encode, for sample_provenance_.
         self._code_rows = [np.flatnonzero(y == c) for c in range(len(self.classes_))]
+        if self.synthesis == "residual":
+            images = X.float().cpu().numpy()
+            self.training_images_ = [images[rows] for rows in self._code_rows]
         return [codes[rows] for rows in self._code_rows]
 
     def _sample(self, class_code, n_samples, rng, device) -> tuple[np.ndarray, dict]:
@@ -345,6 +364,13 @@ class DeepSMOTE(BaseDeepOverSampler):
         base, neighbor, weight = smote_pairs(codes, n_samples, self.k_neighbors, rng)
         new_codes = torch.from_numpy(interpolate(codes, base, neighbor, weight))
         samples = self._forward_in_chunks([self.decoder_], self.decoder_, [new_codes], device)
+        if self.synthesis == "residual":
+            base_codes = torch.from_numpy(np.ascontiguousarray(codes[base]))
+            reconstructions = self._forward_in_chunks(
+                [self.decoder_], self.decoder_, [base_codes], device
+            )
+            base_images = self.training_images_[class_code][base]
+            samples = np.clip(base_images + samples - reconstructions, -1.0, 1.0)
         rows = self._code_rows[class_code]
         return samples, {
             "base_index": rows[base],
