@@ -261,7 +261,7 @@ def report(output: Path) -> None:
     for ax, metric in zip(axes, metrics, strict=True):
         ax.axhline(real[metric], color="k", ls="--", lw=1, label="real images")
         ax.set_xscale("log")
-        ax.set_xticks([0.5, 1, 2, 5, 10], labels=["0.5", "1", "2", "5", "10"])
+        ax.set_xticks([0.5, 1, 2, 5, 10, 20], labels=["0.5", "1", "2", "5", "10", "20"])
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel("CPU minutes of the fit")
         ax.set_title(metric)
