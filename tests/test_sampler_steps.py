@@ -79,20 +79,38 @@ def test_optimizer_step_applies_the_lr_factors():
     assert seen == [0.5, 0.25, 0.5 / 3]
 
 
-@pytest.mark.parametrize("policy", [None, "cosine"])
-def test_deep_smote_plans_its_lr_schedule_over_the_step_budget(monkeypatch, policy):
+def recorded_rates(monkeypatch, module) -> dict:
+    """The learning rate of every update, per optimiser (in order of first update), of
+    the fits that ``module`` (a sampler's module) runs after this call."""
     from imblearn_deep._training import OptimizerStep
-    from imblearn_deep.over_sampling import _deep_smote
-    from imblearn_deep.schedules import lr_factor
 
-    rates = []
+    # Keyed by the step itself, which the dict keeps alive: an id() could be reused by a
+    # later optimiser once the autoencoder stage's is collected.
+    rates: dict = {}
 
     class RecordingStep(OptimizerStep):
         def __call__(self, loss):
             super().__call__(loss)
-            rates.append(self.optimizer.param_groups[0]["lr"])
+            rates.setdefault(self, []).append(self.optimizer.param_groups[0]["lr"])
 
-    monkeypatch.setattr(_deep_smote, "OptimizerStep", RecordingStep)
+    monkeypatch.setattr(module, "OptimizerStep", RecordingStep)
+    return rates
+
+
+def planned_rates(policy, n_updates: int, peak: float = 1e-2, warmup: float = 0.2):
+    """The rates a schedule plans over ``n_updates`` (constant ``peak`` without one)."""
+    from imblearn_deep.schedules import lr_factor
+
+    if policy is None:
+        return pytest.approx([peak] * n_updates)
+    return pytest.approx([peak * lr_factor(policy, k, n_updates, warmup) for k in range(n_updates)])
+
+
+@pytest.mark.parametrize("policy", [None, "cosine"])
+def test_deep_smote_plans_its_lr_schedule_over_the_step_budget(monkeypatch, policy):
+    from imblearn_deep.over_sampling import _deep_smote
+
+    rates = recorded_rates(monkeypatch, _deep_smote)
     X, y = imbalanced_images(counts=(20, 8, 4))
     sampler = make_tiny(
         "DeepSMOTE",
@@ -103,24 +121,15 @@ def test_deep_smote_plans_its_lr_schedule_over_the_step_budget(monkeypatch, poli
         lr_warmup=0.2,
     )
     sampler.fit_resample(X, y)
-    expected = [1.0] * 9 if policy is None else [lr_factor(policy, k, 9, 0.2) for k in range(9)]
-    assert rates == pytest.approx([1e-2 * f for f in expected])
+    (only,) = rates.values()
+    assert only == planned_rates(policy, 9)
 
 
 @pytest.mark.parametrize("policy", [None, "onecycle"])
 def test_bagan_gp_plans_each_optimisers_schedule_over_its_stage(monkeypatch, policy):
-    from imblearn_deep._training import OptimizerStep
     from imblearn_deep.over_sampling import _bagan_gp
-    from imblearn_deep.schedules import lr_factor
 
-    rates: dict[int, list[float]] = {}
-
-    class RecordingStep(OptimizerStep):
-        def __call__(self, loss):
-            super().__call__(loss)
-            rates.setdefault(id(self), []).append(self.optimizer.param_groups[0]["lr"])
-
-    monkeypatch.setattr(_bagan_gp, "OptimizerStep", RecordingStep)
+    rates = recorded_rates(monkeypatch, _bagan_gp)
     X, y = imbalanced_images(counts=(20, 8, 4))
     sampler = make_tiny(
         "BAGANGP",
@@ -135,14 +144,9 @@ def test_bagan_gp_plans_each_optimisers_schedule_over_its_stage(monkeypatch, pol
     sampler.fit_resample(X, y)
     # In order of first update: the autoencoder's, the critic's, the generator's.
     autoencoder, critic, generator = rates.values()
-
-    def planned(n):
-        factors = [1.0] * n if policy is None else [lr_factor(policy, k, n, 0.2) for k in range(n)]
-        return pytest.approx([1e-2 * f for f in factors])
-
-    assert autoencoder == planned(4)
-    assert generator == planned(5)
-    assert critic == planned(10)
+    assert autoencoder == planned_rates(policy, 4)
+    assert generator == planned_rates(policy, 5)
+    assert critic == planned_rates(policy, 10)
 
 
 # fingerprint() of the fast preset's deep sampler + small CNN cells (seed 0, 3 folds,
