@@ -115,8 +115,9 @@ class DeepSMOTE(BaseDeepOverSampler):
         between the base's code and the new one, ``x_base + D(z_new) - D(z_base)``,
         clipped to the fitted range: the detail the decoder cannot reproduce (edges,
         texture) stays that of a real image, so the synthetic images do not share a
-        decoder's smoothness that a classifier could learn as a class cue. Keeps the
-        training images of the over-sampled classes (``training_images_``).
+        decoder's smoothness that a classifier could learn as a class cue. Keeps every
+        class's training images (``training_images_``), since ``generate`` can be asked
+        for any class.
 
     {precision}
 
