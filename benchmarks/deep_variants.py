@@ -19,6 +19,9 @@ classifier, steps, seeds and test sets, into its own results folder:
   preset's 8.6), balancing fully, or half-way with a class-weighted loss;
 * ``deepsmote_residual``: DeepSMOTE's ``synthesis="residual"``: a real image of the class
   moved by the decoder's change between two codes, keeping real detail (same fit);
+* ``deepsmote_residual_half_logit``: residual synthesis balancing half-way, and the
+  logit-adjusted loss for the prior that remains (a full balance makes the adjustment a
+  constant shift of the logits, which changes nothing);
 * ``deepsmote_judged`` / ``bagangp_judged``: the synthetic images a logistic regression of
   the real training images assigns to another class are replaced by new draws
   (:class:`~imblearn_deep.over_sampling.JudgeFilter`).
@@ -116,6 +119,13 @@ def variants(preset) -> tuple[SamplerSpec, ...]:
             name="deepsmote_residual",
             label="DeepSMOTE, residual synthesis",
             params={**deepsmote.params, "synthesis": "residual"},
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_residual_half_logit",
+            label="DeepSMOTE, residual, half-way + logit-adjusted loss",
+            params={**deepsmote.params, "synthesis": "residual", **half},
+            classifier_params={"loss": "logit_adjusted"},
         ),
         SamplerSpec(
             "deepsmote_judged",
