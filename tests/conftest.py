@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from _comparisons import SHORT_FITS
 from _samplers import SAMPLERS
 
 from imblearn_deep.comparison.cli import main
@@ -32,13 +33,15 @@ def one_torch_thread():
 def cli_run(tmp_path_factory):
     """One tiny run of ``imblearn-deep compare`` on the digits, with an export.
 
-    Shared by the command-line tests and the fault tests (which copy its folder).
+    Shared by the command-line tests and the fault tests (which copy its folder and rerun
+    its cells several times): short fits through ``--set`` keep those reruns cheap.
     """
     root = tmp_path_factory.mktemp("cli")
     args = [
         "compare",
         "--samplers",
         "none,ros,deepsmote",
+        *SHORT_FITS,
         "--seeds",
         "0",
         "--cv",

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from _comparisons import SHORT_FITS
 
 import imblearn_deep
 from imblearn_deep.comparison.cli import main
@@ -72,6 +73,7 @@ def test_verbose_prints_epochs_to_stderr_and_only_the_table_to_stdout(tmp_path, 
         "compare",
         "--samplers",
         "none",
+        *SHORT_FITS,
         "--seeds",
         "0",
         "--cv",
@@ -87,3 +89,36 @@ def test_verbose_prints_epochs_to_stderr_and_only_the_table_to_stdout(tmp_path, 
     out, err = capsys.readouterr()
     assert "epoch" in err and "train_loss" in err
     assert "epoch" not in out and out.startswith("| Sampler |")
+
+
+def test_set_fixes_a_candidates_parameter_and_changes_its_fingerprint(tmp_path):
+    from imblearn_deep.comparison import read_results
+
+    base = ["compare", "--samplers", "none", "--seeds", "0", "--cv", "2", "--no-quality"]
+    base += ["--no-balanced-test", "--device", "cpu", "-q"]
+    short = ["--set", "small_cnn.max_steps=20", "--set", "small_cnn.lr=0.003"]
+    assert main([*base, *short, "--output", str(tmp_path / "a")]) == 0
+    (row,) = read_results(tmp_path / "a")
+    assert row["clf_steps"] == 20
+    # lr was searched ([1e-3, 3e-3]); fixed, it is no longer part of the search.
+    assert not any("lr" in name for name in row["best_params"])
+    longer = ["--set", "small_cnn.max_steps=30", "--set", "small_cnn.lr=0.003"]
+    assert main([*base, *longer, "--output", str(tmp_path / "a")]) == 0
+    (rerun,) = read_results(tmp_path / "a")
+    assert rerun["clf_steps"] == 30 and rerun["config"] != row["config"]
+
+
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        ("small_cnn.max_stepz=3", "CNNClassifier (candidate 'small_cnn') has no parameter(s) "),
+        ("deepsmote=3", "expected NAME.PARAM=VALUE, got 'deepsmote=3'"),
+        ("none.k=3", "Candidate 'none' has no estimator"),
+        ("resnet99.lr=1", "Unknown candidate 'resnet99' in preset 'fast'"),
+    ],
+)
+def test_a_bad_set_is_a_clear_error(setting, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["compare", "--set", setting])
+    assert stop.value.code == 2
+    assert f"argument --set: {message}" in capsys.readouterr().err

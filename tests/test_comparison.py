@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _comparisons import SHORT_FITS
 from _samplers import TINY
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.utils.estimator_checks import check_param_validation, estimator_checks_generator
@@ -273,8 +274,8 @@ def test_report_states_each_classifiers_step_budget():
 
 
 def test_quality_can_be_turned_off(digits, tmp_path):
-    args = ["compare", "--samplers", "ros", "--seeds", "0", "--cv", "2", "--device", "cpu"]
-    assert main([*args, "--no-quality", "--output", str(tmp_path), "-q"]) == 0
+    args = ["compare", "--samplers", "ros", *SHORT_FITS, "--seeds", "0", "--cv", "2"]
+    assert main([*args, "--device", "cpu", "--no-quality", "--output", str(tmp_path), "-q"]) == 0
     assert "label_fidelity" not in read_results(tmp_path)[0]
     assert "Label fidelity" not in (tmp_path / "report.md").read_text()
 
@@ -409,12 +410,13 @@ def test_every_method_trains_its_classifier_the_same_number_of_steps(cli_run):
     root, _ = cli_run
     rows = read_results(root / "out")
     assert [r["sampler"] for r in rows] == ["none", "ros", "deepsmote"]
-    # 325 real images or 1,400 balanced ones: the same 440 optimizer steps.
-    assert [r["clf_steps"] for r in rows] == [440, 440, 440]
+    # 325 real images or 1,400 balanced ones: the same 100 optimizer steps, the budget
+    # set on the command line (``--set small_cnn.max_steps=100``).
+    assert [r["clf_steps"] for r in rows] == [100, 100, 100]
     # Batches of 32, the last of an epoch sometimes shorter.
-    assert all(0.8 * 440 * 32 <= r["clf_images_seen"] <= 440 * 32 for r in rows)
+    assert all(0.8 * 100 * 32 <= r["clf_images_seen"] <= 100 * 32 for r in rows)
     report = (root / "out" / "report.md").read_text()
-    assert "440 optimizer steps" in report
+    assert "100 optimizer steps" in report
 
 
 def test_cli_resume_skips_finished_cells(cli_run, monkeypatch, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from _comparisons import short_preset
 
 from imblearn_deep.comparison import read_results, run_comparison
 from imblearn_deep.datasets import load_imbalanced
@@ -32,6 +33,7 @@ def test_parallel_cells_equal_sequential_cells(tmp_path):
         cv=2,
         device="cpu",
         dataset="digits",
+        preset=short_preset(),
         threads=1,
     )
     sequential = run_comparison(*data, output=tmp_path / "seq", **kwargs)

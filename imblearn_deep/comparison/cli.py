@@ -11,6 +11,7 @@ torch is imported when a command runs.
 from __future__ import annotations
 
 import argparse
+import ast
 import sys
 import time
 from collections.abc import Sequence
@@ -55,6 +56,20 @@ def _at_least(minimum: int):
         return value
 
     return parse
+
+
+def _setting(text: str) -> tuple[str, str, object]:
+    """``NAME.PARAM=VALUE`` as (name, param, value); the value as a Python literal when it
+    is one (``100``, ``1e-3``, ``(16, 32)``, ``None``), else as the string."""
+    target, sep, raw = text.partition("=")
+    name, dot, param = target.partition(".")
+    if not (sep and dot and name.strip() and param.strip()):
+        raise argparse.ArgumentTypeError(f"expected NAME.PARAM=VALUE, got {text!r}")
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return name.strip(), param.strip(), value
 
 
 def _n_jobs(text: str) -> int:
@@ -126,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="A,B",
         help="classifier architectures (default: the preset's): small_cnn, mlp, resnet18, "
         "resnet34, resnet50, squeezenet1_1, efficientnet_b0",
+    )
+    compare.add_argument(
+        "--set",
+        type=_setting,
+        action="append",
+        default=[],
+        dest="settings",
+        metavar="NAME.PARAM=VALUE",
+        help="fix a parameter of one sampler or classifier of the preset, e.g. "
+        "small_cnn.max_steps=1000 or deepsmote.synthesis=residual (repeatable; a searched "
+        "parameter stops being searched; changed values rerun the cells on resume)",
     )
     compare.add_argument(
         "--seeds", type=_seeds, metavar="0,1,2", help="seeds (default: the preset's, 0,1,2)"
@@ -223,8 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_choices(parser, args) -> None:
-    """Errors argparse cannot see: names of the preset's candidates, option pairs."""
+def _check_choices(parser, args):
+    """Errors argparse cannot see: names of the preset's candidates, option pairs, the
+    ``--set`` parameters; the preset with those set."""
     from .grid import PRESET_NAMES, get_preset
 
     if args.preset not in PRESET_NAMES:
@@ -246,6 +273,14 @@ def _check_choices(parser, args) -> None:
             )
         if requested and len(set(requested)) != len(requested):
             parser.error(f"argument {option}: a name is repeated")
+    settings: dict[str, dict] = {}
+    for name, param, value in args.settings:
+        settings.setdefault(name, {})[param] = value
+    for name, params in settings.items():
+        try:
+            preset = preset.with_params(name, params)
+        except ValueError as exc:
+            parser.error(f"argument --set: {exc}")
     if args.scheduler and args.backend != "dask":
         parser.error("argument --scheduler: only used with --backend dask")
     if args.backend == "dask":
@@ -259,6 +294,7 @@ def _check_choices(parser, args) -> None:
         resolve_device(args.device)
     except ValueError as exc:
         parser.error(f"argument --device: {exc}")
+    return preset
 
 
 def _export(args, preset, data, rows, log) -> None:
@@ -290,11 +326,10 @@ def _export(args, preset, data, rows, log) -> None:
 def _compare(parser, args) -> int:
     from ..datasets import load_balanced_test, load_imbalanced
     from .environment import torch_threads
-    from .grid import get_preset
     from .report import summary_table, write_report
     from .runner import run_comparison
 
-    _check_choices(parser, args)
+    preset = _check_choices(parser, args)
     verbose = 0 if args.quiet else 1 + args.verbose
 
     def log(message: str) -> None:
@@ -318,7 +353,6 @@ def _compare(parser, args) -> int:
         hint = " On the command line: --data-root DIR, or --download." if missing else ""
         print(f"imblearn-deep compare: error: {exc}{hint}", file=sys.stderr)
         return 1
-    preset = get_preset(args.preset, args.dataset)
     start = time.perf_counter()
     rows = run_comparison(
         *data,

@@ -275,6 +275,65 @@ class Preset:
         samplers = tuple(new if s.name == name else s for s in self.samplers)
         return replace(self, samplers=samplers)
 
+    def with_params(self, name: str, params: Mapping[str, Any]) -> Preset:
+        """A copy whose candidate ``name`` (a sampler or a classifier) fixes ``params``.
+
+        A fixed value replaces the preset's value, and a searched parameter stops being
+        searched. The parameters change the cells' fingerprints, so a resumed run with
+        other values reruns the cells instead of reusing them.
+
+        Parameters
+        ----------
+        name : str
+            A sampler's name (``"deepsmote"``) or a classifier's (``"small_cnn"``).
+        params : mapping of str to object
+            Constructor arguments of the candidate's estimator.
+
+        Returns
+        -------
+        Preset
+
+        Raises
+        ------
+        ValueError
+            If ``name`` names no candidate, the candidate has no estimator (``"none"``,
+            ``"weighted"``...), or a parameter is not one of its estimator's.
+
+        Examples
+        --------
+        >>> preset = get_preset("fast").with_params("small_cnn", {"max_steps": 100, "lr": 3e-3})
+        >>> spec = preset.classifier("small_cnn")
+        >>> spec.params["max_steps"], spec.params["lr"], dict(spec.grid)
+        (100, 0.003, {})
+        >>> get_preset("fast").with_params("none", {"k_neighbors": 3})
+        Traceback (most recent call last):
+        ...
+        ValueError: Candidate 'none' has no estimator, so no parameters to set.
+        """
+        samplers = _by_name(self.samplers, "Sampler")
+        classifiers = _by_name(self.classifiers, "Classifier")
+        if name not in samplers and name not in classifiers:
+            raise ValueError(
+                f"Unknown candidate {name!r} in preset {self.name!r}; choose from "
+                f"{', '.join([*samplers, *classifiers])}."
+            )
+        spec = samplers.get(name) or classifiers[name]
+        if spec.estimator is None:
+            raise ValueError(f"Candidate {name!r} has no estimator, so no parameters to set.")
+        # Routed names ("module__channels", "optimizer__weight_decay") reach a component.
+        known = set(spec.estimator().get_params())
+        unknown = sorted(p for p in params if p not in known and "__" not in p)
+        if unknown:
+            raise ValueError(
+                f"{spec.estimator.__name__} (candidate {name!r}) has no parameter(s) "
+                f"{', '.join(unknown)}."
+            )
+        grid = {key: values for key, values in spec.grid.items() if key not in params}
+        new = replace(spec, params={**spec.params, **params}, grid=grid)
+        field_name = "samplers" if name in samplers else "classifiers"
+        specs = tuple(new if s.name == name else s for s in getattr(self, field_name))
+        return replace(self, **{field_name: specs})
+
 
 def _lookup(specs: dict, name: str, kind: str, preset: str):
     if name not in specs:
