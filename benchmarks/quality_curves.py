@@ -67,7 +67,16 @@ CONFIGS = {
     ),
     "deepsmote_paper_ref": (DeepSMOTE, {"learning_rate": 2e-4}, (90, 270)),
     "deepsmote_paper_tuned": (DeepSMOTE, dict(_TUNED), (90, 270, 810)),
-    "deepsmote_paper_tuned_bf16": (DeepSMOTE, {**_TUNED, "precision": "bfloat16"}, (270, 810)),
+    "deepsmote_paper_tuned_bf16": (
+        DeepSMOTE,
+        {**_TUNED, "precision": "bfloat16"},
+        (270, 810, 2430),
+    ),
+    "deepsmote_paper_residual_bf16": (
+        DeepSMOTE,
+        {**_TUNED, "precision": "bfloat16", "synthesis": "residual"},
+        (270,),
+    ),
     "bagangp_fast_ref": (
         BAGANGP,
         {**_FAST, "critic_steps": 2, "learning_rate": 2e-4},
