@@ -7,17 +7,23 @@ the last digit, and prints the wall times and their ratio (goal: at most 0.6 on 
 
     python benchmarks/parallel_cells.py                  # 8 Fashion-MNIST cells, 1 round
     python benchmarks/parallel_cells.py --dataset digits --samplers none,ros --seeds 0,1
+
+``--schedule FOLDER`` measures nothing: from the cell times a finished run recorded, it
+computes when N workers taking cells in the run's order would finish, against taking the
+longest first (what a smarter dispatch could at best gain at the end of a run).
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from operator import itemgetter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -38,6 +44,31 @@ def _run(command: list[str], output: Path) -> float:
     return time.perf_counter() - start
 
 
+def _finish_time(seconds: list[float], workers: int) -> float:
+    """When ``workers`` that each take the next cell as soon as they are free finish."""
+    free = [0.0] * workers
+    for cell_seconds in seconds:
+        heapq.heappush(free, heapq.heappop(free) + cell_seconds)
+    return max(free)
+
+
+def schedule(folder: Path, workers: int) -> None:
+    """Run order against longest-first, with the cell times recorded in ``folder``."""
+    rows = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    # The runner's order: seed, then classifier, then sampler in the preset's order; a
+    # folder made by several commands (one per classifier) ran them one after another.
+    for classifier in dict.fromkeys(r["classifier"] for r in rows):
+        cells = sorted((r for r in rows if r["classifier"] == classifier), key=itemgetter("seed"))
+        seconds = [r["seconds"] for r in cells]
+        in_order = _finish_time(seconds, workers)
+        longest_first = _finish_time(sorted(seconds, reverse=True), workers)
+        print(
+            f"{classifier}: {len(cells)} cells, {sum(seconds):.0f} s of cells; {workers} "
+            f"workers finish at {in_order:.0f} s in run order, {longest_first:.0f} s "
+            f"longest first (perfect split {sum(seconds) / workers:.0f} s)"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fashion_mnist")
@@ -46,7 +77,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--schedule", type=Path, metavar="FOLDER")
     args = parser.parse_args(argv)
+    if args.schedule:
+        schedule(args.schedule, args.jobs)
+        return
     command = [
         sys.executable,
         "-m",
