@@ -271,9 +271,12 @@ class Preset:
         """
         spec = self.sampler(name)
         params = {k: v for k, v in spec.params.items() if k not in grid}
-        new = replace(spec, params=params, grid=dict(grid))
-        samplers = tuple(new if s.name == name else s for s in self.samplers)
-        return replace(self, samplers=samplers)
+        return self._with_spec("samplers", replace(spec, params=params, grid=dict(grid)))
+
+    def _with_spec(self, field_name: str, new) -> Preset:
+        """A copy whose ``samplers`` or ``classifiers`` hold ``new`` in place of its name."""
+        specs = tuple(new if s.name == new.name else s for s in getattr(self, field_name))
+        return replace(self, **{field_name: specs})
 
     def with_params(self, name: str, params: Mapping[str, Any]) -> Preset:
         """A copy whose candidate ``name`` (a sampler or a classifier) fixes ``params``.
@@ -330,9 +333,7 @@ class Preset:
             )
         grid = {key: values for key, values in spec.grid.items() if key not in params}
         new = replace(spec, params={**spec.params, **params}, grid=grid)
-        field_name = "samplers" if name in samplers else "classifiers"
-        specs = tuple(new if s.name == name else s for s in getattr(self, field_name))
-        return replace(self, **{field_name: specs})
+        return self._with_spec("samplers" if name in samplers else "classifiers", new)
 
 
 def _lookup(specs: dict, name: str, kind: str, preset: str):
