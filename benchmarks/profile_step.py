@@ -13,27 +13,16 @@ reference's networks, after a warm-up fit that lets oneDNN pick its kernels.
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+from bench_samplers import matmul_peak
 from host import describe_host
 from torch.profiler import ProfilerActivity, profile
 
 from imblearn_deep import BAGANGP, DeepSMOTE
 
 COUNTS = (400, 200, 100, 50, 30)  # imbalanced, and no class generated (see below)
-
-
-def _matmul_peak(size: int = 2048, repeats: int = 10) -> float:
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    torch.mm(a, b)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        torch.mm(a, b)
-        times.append(time.perf_counter() - start)
-    return 2 * size**3 / min(times) / 1e9  # the best: a peak, not a typical speed
 
 
 def _sampler(name: str, steps: int):
@@ -55,8 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     y = np.repeat(np.arange(len(COUNTS)), COUNTS)
     X = rng.rand(len(y), 1, 28, 28).astype(np.float32)
     _sampler(args.sampler, 2).fit_resample(X, y)  # warm-up: oneDNN's kernel choice
-    # Measured before the profiled fit: under (and after) the profiler it read half this.
-    peak = _matmul_peak()
+    # The peak of run.py's tables, measured before the profiled fit: under (and after) the
+    # profiler it read half this.
+    peak = matmul_peak(torch.float32, torch.device("cpu"))
     sampler = _sampler(args.sampler, args.steps)
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         sampler.fit_resample(X, y)
