@@ -17,6 +17,11 @@ classifier, steps, seeds and test sets, into its own results folder:
   three times longer with a tuned schedule (3,825 steps, Adam 2e-3, 5 % warm-up, cosine
   decay: the best images of ``benchmarks/quality_curves.py``, class Fréchet 4.2 against the
   preset's 8.6), balancing fully, or half-way with a class-weighted loss;
+* ``deepsmote_paper_long``: the paper's networks (64-128-256-512 channels, 300-d codes,
+  batch 100) trained 2,430 tuned steps in bfloat16: the best decoded images of
+  ``benchmarks/quality_curves.py`` (class Fréchet 1.56, 63 CPU minutes on one thread);
+* ``deepsmote_paper_penalty``: the preset's DeepSMOTE with the article's penalty text
+  (``penalty="paper"``) instead of the released code's;
 * ``deepsmote_residual``: DeepSMOTE's ``synthesis="residual"``: a real image of the class
   moved by the decoder's change between two codes, keeping real detail (same fit);
 * ``deepsmote_residual_half_logit``: residual synthesis balancing half-way, and the
@@ -113,6 +118,19 @@ def variants(preset) -> tuple[SamplerSpec, ...]:
             label="DeepSMOTE, 3,825 tuned steps, half-way + weighted loss",
             params={**deepsmote.params, **long, **half},
             classifier_params={"class_weight": "balanced"},
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_paper_long",
+            label="DeepSMOTE, paper networks, 2,430 tuned steps (bfloat16)",
+            # The estimator's defaults are the paper's networks; only the schedule is set.
+            params={**long, "max_steps": 2430, "precision": "bfloat16"},
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_paper_penalty",
+            label="DeepSMOTE, the article's penalty",
+            params={**deepsmote.params, "penalty": "paper"},
         ),
         replace(
             deepsmote,

@@ -65,6 +65,11 @@ CONFIGS = {
         {**_FAST, "learning_rate": 1e-3, "synthesis": "residual"},
         (1275,),
     ),
+    "deepsmote_fast_paper_penalty": (
+        DeepSMOTE,
+        {**_FAST, "learning_rate": 1e-3, "penalty": "paper"},
+        (1275,),
+    ),
     "deepsmote_paper_ref": (DeepSMOTE, {"learning_rate": 2e-4}, (90, 270)),
     "deepsmote_paper_tuned": (DeepSMOTE, dict(_TUNED), (90, 270, 810)),
     "deepsmote_paper_tuned_bf16": (
