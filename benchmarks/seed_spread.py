@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from host import OtherLoad, cpu_name  # noqa: E402
 
 from imblearn_deep.comparison import build_pipeline, get_preset  # noqa: E402
-from imblearn_deep.comparison.report import mean_std  # noqa: E402
+from imblearn_deep.comparison.tables import mean_std  # noqa: E402
 from imblearn_deep.datasets import load_imbalanced  # noqa: E402
 from imblearn_deep.metrics import macro_f1  # noqa: E402
 

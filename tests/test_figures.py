@@ -11,8 +11,9 @@ import pytest
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 
 from imblearn_deep.comparison import FlattenSampler
-from imblearn_deep.comparison import report as report_module
+from imblearn_deep.comparison import figures as figures_module
 from imblearn_deep.comparison.artifacts import save_sample_images
+from imblearn_deep.comparison.tables import mean_std
 from imblearn_deep.datasets import DATASETS, load_imbalanced
 
 
@@ -39,13 +40,13 @@ def smote_images(digits, tmp_path_factory):
 def drawn(monkeypatch):
     """Every figure the report saves, by file name, still written to disk."""
     figures = {}
-    save = report_module._save
+    save = figures_module._save
 
     def keep(fig, path):
         figures[path.name] = fig
         return save(fig, path)
 
-    monkeypatch.setattr(report_module, "_save", keep)
+    monkeypatch.setattr(figures_module, "_save", keep)
     return figures
 
 
@@ -174,7 +175,7 @@ FASHION_NAMES = list(DATASETS["fashion_mnist"].class_names)
 def test_image_grid_parts_real_and_synthetic_with_class_names(smote_images, drawn):
     folder, path = smote_images
     rows = make_rows(images={"smote": path.name})
-    report_module._figures(rows, folder, "fashion_mnist")
+    figures_module.write_figures(rows, folder, "fashion_mnist")
     fig = drawn["fashion_mnist_smote_images.png"]
     assert (folder / "figures" / "fashion_mnist_smote_images.png").is_file()
     real, real_picture = grid_block(fig, "real")
@@ -214,7 +215,7 @@ def test_every_resampling_method_gets_an_image_grid(smote_images, drawn):
     rows = make_rows(
         dataset="digits", images={"smote": path.name, "deepsmote": "old_deepsmote.npz"}
     )
-    report_module._figures(rows, folder, "digits")
+    figures_module.write_figures(rows, folder, "digits")
     assert {"digits_smote_images.png", "digits_deepsmote_images.png"} <= set(drawn)
     old = drawn["digits_deepsmote_images.png"]
     real, real_picture = grid_block(old, "real")
@@ -226,14 +227,14 @@ def test_every_resampling_method_gets_an_image_grid(smote_images, drawn):
 
 def test_score_axis_is_zoomed_to_the_seeds(tmp_path, drawn):
     rows = make_rows()
-    report_module._figures(rows, tmp_path, "fashion_mnist")
+    figures_module.write_figures(rows, tmp_path, "fashion_mnist")
     fig = drawn["fashion_mnist_f1.png"]
     (ax,) = fig.axes
     low, high = ax.get_ylim()
     shown = []
     for sampler in ("smote", "deepsmote"):
         scores = [r["test_f1_macro"] for r in rows if r["sampler"] == sampler]
-        mean, std = report_module.mean_std(scores)
+        mean, std = mean_std(scores)
         shown += [*scores, mean - std, mean + std]
     margin = max(0.1 * (max(shown) - min(shown)), 0.01)
     # Zoomed: the data plus a small margin, nowhere near 0-1.
@@ -246,13 +247,13 @@ def test_score_axis_is_zoomed_to_the_seeds(tmp_path, drawn):
 
 def test_equal_scores_still_get_a_visible_range(tmp_path, drawn):
     rows = make_rows(scores={"smote": [0.8, 0.8]})
-    report_module._figures(rows, tmp_path, "digits")
+    figures_module.write_figures(rows, tmp_path, "digits")
     low, high = drawn["digits_f1.png"].axes[0].get_ylim()
     assert low < 0.8 < high and high - low == pytest.approx(0.02)
 
 
 def test_recall_and_confusion_figures_name_the_classes(tmp_path, drawn):
-    report_module._figures(make_rows(), tmp_path, "fashion_mnist")
+    figures_module.write_figures(make_rows(), tmp_path, "fashion_mnist")
     recall_ticks = [
         t.get_text() for t in drawn["fashion_mnist_recall.png"].axes[0].get_xticklabels()
     ]
@@ -260,6 +261,55 @@ def test_recall_and_confusion_figures_name_the_classes(tmp_path, drawn):
     confusion = drawn["fashion_mnist_confusion.png"].axes[0]
     assert [t.get_text() for t in confusion.get_yticklabels()][5] == "Sandal"
     # A dataset outside the registry keeps its labels.
-    report_module._figures(make_rows(dataset="custom"), tmp_path, "custom")
+    figures_module.write_figures(make_rows(dataset="custom"), tmp_path, "custom")
     custom_ticks = [t.get_text() for t in drawn["custom_recall.png"].axes[0].get_xticklabels()]
     assert custom_ticks[5] == "5\nn=5"
+
+
+# -- redrawn only when the rows change ------------------------------------------------------
+
+
+def test_figures_are_not_redrawn_for_the_same_rows(tmp_path, drawn):
+    rows = make_rows()
+    first = figures_module.write_figures(rows, tmp_path, "fashion_mnist")
+    assert {name for _, name in first} == set(drawn) and len(drawn) == 3
+    written = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "figures").glob("*.png")}
+    drawn.clear()
+    # A resume with nothing new: same list, nothing drawn, no file rewritten.
+    assert figures_module.write_figures(make_rows(), tmp_path, "fashion_mnist") == first
+    assert drawn == {}
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "figures").glob("*.png")} == written
+
+
+def test_figures_are_redrawn_when_a_row_changes_or_a_file_is_missing(tmp_path, drawn):
+    figures_module.write_figures(make_rows(), tmp_path, "fashion_mnist")
+    drawn.clear()
+    changed = make_rows(scores={"smote": [0.84, 0.87, 0.86], "deepsmote": [0.91, 0.88, 0.5]})
+    figures_module.write_figures(changed, tmp_path, "fashion_mnist")
+    assert len(drawn) == 3
+    drawn.clear()
+    (tmp_path / "figures" / "fashion_mnist_recall.png").unlink()
+    figures_module.write_figures(changed, tmp_path, "fashion_mnist")
+    assert (tmp_path / "figures" / "fashion_mnist_recall.png").is_file() and len(drawn) == 3
+
+
+def test_an_interrupted_drawing_is_redone(tmp_path, monkeypatch):
+    rows = make_rows()
+    figures_module.write_figures(rows, tmp_path, "fashion_mnist")
+    save, saved = figures_module._save, []
+
+    def interrupted(fig, path):
+        if path.name.endswith("_recall.png"):
+            raise KeyboardInterrupt
+        return save(fig, path)
+
+    monkeypatch.setattr(figures_module, "_save", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        figures_module.write_figures(make_rows(scores={"smote": [0.5]}), tmp_path, "fashion_mnist")
+    # The scores figure now shows the other rows: back to the first rows, every figure is
+    # drawn again (their digest went before the interrupted drawing began).
+    monkeypatch.setattr(
+        figures_module, "_save", lambda fig, path: saved.append(path.name) or save(fig, path)
+    )
+    figures_module.write_figures(rows, tmp_path, "fashion_mnist")
+    assert sorted(saved) == [f"fashion_mnist_{n}.png" for n in ("confusion", "f1", "recall")]

@@ -1,10 +1,14 @@
-"""Markdown tables, as the report and the paired statistics write them."""
+"""What the report's tables, its figures and the paired statistics share: Markdown
+tables, mean ± standard deviation, rows grouped by method, class names."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-__all__ = ["markdown_table"]
+from ..datasets import DATASETS
+
+__all__ = ["by_method", "class_names", "markdown_table", "mean_std"]
 
 
 def markdown_table(header: Sequence[str], body: Sequence[Sequence]) -> str:
@@ -23,3 +27,49 @@ def markdown_table(header: Sequence[str], body: Sequence[Sequence]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in line) + " |" for line in body]
     return "\n".join(lines)
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (``ddof=1``; 0 for a single value).
+
+    Examples
+    --------
+    >>> mean, std = mean_std([0.5, 0.7])
+    >>> round(mean, 3), round(std, 3)
+    (0.6, 0.141)
+    """
+    values = [float(v) for v in values]
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def by_method(rows: Sequence[dict]) -> dict[tuple[str, str], list[dict]]:
+    """Results rows by (sampler, classifier), in run order.
+
+    Examples
+    --------
+    >>> rows = [{"sampler": "smote", "classifier": "mlp", "seed": s} for s in (0, 1)]
+    >>> {key: len(group) for key, group in by_method(rows).items()}
+    {('smote', 'mlp'): 2}
+    """
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["sampler"], row["classifier"]), []).append(row)
+    return groups
+
+
+def class_names(dataset: str, classes: Sequence) -> list[str]:
+    """How tables and figures name the classes: the registry's names for a built-in
+    dataset (:data:`imblearn_deep.datasets.DATASETS`), the labels themselves otherwise.
+
+    Examples
+    --------
+    >>> class_names("fashion_mnist", [0, 9])
+    ['T-shirt/top', 'Ankle boot']
+    >>> class_names("custom", [0, 9])
+    ['0', '9']
+    """
+    info = DATASETS.get(dataset)
+    return info.names_of(list(classes)) if info else [str(c) for c in classes]
