@@ -313,3 +313,10 @@ def test_an_interrupted_drawing_is_redone(tmp_path, monkeypatch):
     )
     figures_module.write_figures(rows, tmp_path, "fashion_mnist")
     assert sorted(saved) == [f"fashion_mnist_{n}.png" for n in ("confusion", "f1", "recall")]
+
+
+def test_redraw_draws_up_to_date_figures(tmp_path, drawn):
+    figures_module.write_figures(make_rows(), tmp_path, "fashion_mnist")
+    drawn.clear()
+    figures_module.write_figures(make_rows(), tmp_path, "fashion_mnist", redraw=True)
+    assert len(drawn) == 3

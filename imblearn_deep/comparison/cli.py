@@ -427,7 +427,7 @@ def _report(args) -> int:
     if not read_results(args.output):
         print(f"imblearn-deep report: no results in {args.output}", file=sys.stderr)
         return 1
-    print(write_report(args.output))
+    print(write_report(args.output, redraw=True))
     return 0
 
 

@@ -316,7 +316,9 @@ def _digest(rows: list[dict]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def write_figures(rows: list[dict], output: str | Path, dataset: str) -> list[tuple[str, str]]:
+def write_figures(
+    rows: list[dict], output: str | Path, dataset: str, *, redraw: bool = False
+) -> list[tuple[str, str]]:
     """Draw one dataset's figures into ``output/figures``, unless they are up to date.
 
     Parameters
@@ -328,6 +330,9 @@ def write_figures(rows: list[dict], output: str | Path, dataset: str) -> list[tu
         The results folder; the image figures read the artifacts its rows name.
     dataset : str
         The dataset's name, the prefix of the figures' file names.
+    redraw : bool, default=False
+        Draw every figure even when the kept digest says they are up to date (after a
+        change to the code that draws them, say).
 
     Returns
     -------
@@ -358,7 +363,8 @@ def write_figures(rows: list[dict], output: str | Path, dataset: str) -> list[tu
     except (OSError, ValueError):
         kept = None
     if (
-        isinstance(kept, dict)
+        not redraw
+        and isinstance(kept, dict)
         and kept.get("digest") == digest
         and all((output / FIGURES_DIR / name).is_file() for _, name in kept["figures"])
     ):

@@ -261,13 +261,17 @@ def _protocol(rows: list[dict]) -> str:
     )
 
 
-def write_report(output: str | os.PathLike = "results") -> Path:
+def write_report(output: str | os.PathLike = "results", *, redraw: bool = False) -> Path:
     """Write ``report.md`` (and ``figures/`` when matplotlib is installed) from results.
 
     Parameters
     ----------
     output : str or path-like, default="results"
         The output folder of :func:`~imblearn_deep.comparison.run_comparison`.
+
+    redraw : bool, default=False
+        Draw every figure even where it is up to date (see
+        :func:`~imblearn_deep.comparison.figures.write_figures`).
 
     Returns
     -------
@@ -284,10 +288,10 @@ def write_report(output: str | os.PathLike = "results") -> Path:
     # Under the folder's lock: another run recording a cell meanwhile waits, so the
     # report and the figures describe one set of rows.
     with store.locked():
-        return _write_report(store.rows(), store.folder)
+        return _write_report(store.rows(), store.folder, redraw=redraw)
 
 
-def _write_report(rows: list[dict], output: Path) -> Path:
+def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
     parts = ["# Over-sampler comparison\n"]
     if not rows:
         parts.append("No results yet: run `imblearn-deep compare` first.\n")
@@ -345,7 +349,7 @@ def _write_report(rows: list[dict], output: Path) -> Path:
                 "### Failed cells\n",
                 markdown_table(["Sampler", "Classifier", "Seed", "Error"], body) + "\n",
             ]
-        figures = write_figures(mine, output, dataset)
+        figures = write_figures(mine, output, dataset, redraw=redraw)
         if figures:
             parts.append("### Figures\n")
             parts += [f"![{title}]({FIGURES_DIR}/{name})\n" for title, name in figures]
