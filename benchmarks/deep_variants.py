@@ -24,6 +24,9 @@ classifier, steps, seeds and test sets, into its own results folder:
   (``penalty="paper"``) instead of the released code's;
 * ``deepsmote_residual``: DeepSMOTE's ``synthesis="residual"``: a real image of the class
   moved by the decoder's change between two codes, keeping real detail (same fit);
+* ``deepsmote_residual_half_weighted``: residual synthesis balancing half-way, and the
+  class-weighted loss for the rest (what helped decoded DeepSMOTE most, on the method
+  that ties that loss on the balanced test and leads on the imbalanced one);
 * ``deepsmote_residual_half_logit``: residual synthesis balancing half-way, and the
   logit-adjusted loss for the prior that remains (a full balance makes the adjustment a
   constant shift of the logits, which changes nothing);
@@ -137,6 +140,13 @@ def variants(preset) -> tuple[SamplerSpec, ...]:
             name="deepsmote_residual",
             label="DeepSMOTE, residual synthesis",
             params={**deepsmote.params, "synthesis": "residual"},
+        ),
+        replace(
+            deepsmote,
+            name="deepsmote_residual_half_weighted",
+            label="DeepSMOTE, residual, half-way + weighted loss",
+            params={**deepsmote.params, "synthesis": "residual", **half},
+            classifier_params={"class_weight": "balanced"},
         ),
         replace(
             deepsmote,
