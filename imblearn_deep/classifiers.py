@@ -50,6 +50,7 @@ from ._training import (
     TrainingDivergedError,
     draw_seed,
     grad_scaler,
+    n_minibatches,
     preserved_rng,
     resolve_device,
     resolve_precision,
@@ -680,6 +681,28 @@ class CNNClassifier(CallbackSupportMixin, SkorchLoopMixin, NeuralNetClassifier):
         # Raises for channel-last arrays and shapes other than the fitted image shape.
         ImageLayout.from_array(X, self.layout_.image_shape, warn_tabular=False)
         return self._to_net(X)
+
+    def planned_steps(self, n_samples: int) -> dict[str, int]:
+        """The optimizer steps ``fit`` on ``n_samples`` samples takes, by the parameter
+        that sets them as a step budget.
+
+        ``max_steps`` when it is set, else ``max_epochs`` times the mini-batches per epoch
+        (a last batch of a single sample joins the previous one). An internal validation
+        split (``train_split``, ``early_stopping``) trains on fewer samples and early
+        stopping can end sooner, so there it is an upper bound. What a calibration scales
+        down to time a fit quickly (:func:`imblearn_deep.comparison.estimate.fit_seconds`).
+
+        Examples
+        --------
+        >>> CNNClassifier(max_epochs=3, batch_size=64).planned_steps(641)
+        {'max_steps': 30}
+        >>> CNNClassifier(max_steps=500).planned_steps(641)
+        {'max_steps': 500}
+        """
+        if self.max_steps is not None:
+            return {"max_steps": self.max_steps}
+        batch_size = n_samples if self.batch_size == -1 else self.batch_size
+        return {"max_steps": self.max_epochs * n_minibatches(n_samples, batch_size)}
 
     def network_input(self, X) -> np.ndarray:
         """``X`` as the fitted network takes it: checked, scaled, ``(n, C, H, W)`` float32.

@@ -122,3 +122,29 @@ def test_a_bad_set_is_a_clear_error(setting, message, capsys):
         main(["compare", "--set", setting])
     assert stop.value.code == 2
     assert f"argument --set: {message}" in capsys.readouterr().err
+
+
+def test_estimate_is_printed_before_the_first_cell_and_skips_a_finished_run(tmp_path, capsys):
+    args = [
+        "compare",
+        "--samplers",
+        "none,ros",
+        "--set",
+        "small_cnn.max_steps=30",
+        "--seeds",
+        "0",
+        "--cv",
+        "2",
+        "--no-quality",
+        "--device",
+        "cpu",
+        "--output",
+        str(tmp_path),
+        "--estimate",
+    ]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert err.index("estimate: 2 cell(s) to run, about ") < err.index("[1/2]")
+    assert "one fit of RandomOverSampler" in err and "small CNN" in err
+    assert main(args) == 0
+    assert "estimate: nothing to run" in capsys.readouterr().err

@@ -29,7 +29,15 @@ from .grid import ClassifierSpec, SamplerSpec, n_settings
 from .quality import sample_quality
 from .store import ARTIFACTS_DIR, BALANCED_TEST, cell_slug, heldout_scores, jsonable
 
-__all__ = ["Cell", "build_pipeline", "cross_validates", "fingerprint", "run_cell"]
+__all__ = [
+    "Cell",
+    "build_pipeline",
+    "cell_grids",
+    "cross_validates",
+    "fingerprint",
+    "planned_fits",
+    "run_cell",
+]
 
 
 def build_pipeline(
@@ -225,6 +233,55 @@ def cross_validates(grid: dict, search: str = "auto") -> bool:
     return search == "always" or n_settings(grid) > 1
 
 
+def cell_grids(cell: Cell, X, y, n_folds: int) -> tuple[dict, dict]:
+    """The grid a run of ``cell`` searches: its sampler part, and the whole grid.
+
+    Neighbour counts of SMOTE-like samplers are capped by the smallest class of any
+    training part (the folds and the whole training set). Keys are pipeline parameters
+    (``sampler__...``, ``clf__...``).
+
+    Examples
+    --------
+    >>> from imblearn_deep.comparison import get_preset
+    >>> from imblearn_deep.datasets import load_imbalanced
+    >>> X, y, _, _ = load_imbalanced("digits")
+    >>> preset = get_preset("fast")
+    >>> cell = Cell(preset.sampler("smote"), preset.classifier("small_cnn"), 0, "digits")
+    >>> cell_grids(cell, X, y, n_folds=3)[0]  # the smallest class has 3 images in a fold
+    {'sampler__sampler__k_neighbors': [2]}
+    """
+    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=cell.seed)
+    max_neighbors = max(_smallest_training_class(folds, X, y) - 1, 1)
+    sampler_grid = cell.sampler.step_grid(max_neighbors=max_neighbors)
+    return sampler_grid, {**sampler_grid, **cell.classifier.step_grid()}
+
+
+def planned_fits(cell: Cell, X, y, *, n_folds: int, search: str = "auto") -> tuple[int, int]:
+    """The sampler fits and the classifier fits a run of ``cell`` on ``X, y`` makes.
+
+    A cross-validated search fits every setting on every fold, then refits the best on
+    the whole training set; the pipeline's cache fits each sampler setting once per fold.
+    A grid of one setting (``search="auto"``) is fitted once. The cell records its
+    sampler fits as ``sampler_fits`` and these as ``expected_sampler_fits``.
+
+    Examples
+    --------
+    >>> from imblearn_deep.comparison import get_preset
+    >>> from imblearn_deep.datasets import load_imbalanced
+    >>> X, y, _, _ = load_imbalanced("digits")
+    >>> preset = get_preset("fast")
+    >>> cell = Cell(preset.sampler("smote"), preset.classifier("small_cnn"), 0, "digits")
+    >>> cell.classifier.step_grid()  # searched, so SMOTE's one setting is fitted per fold
+    {'clf__lr': [0.001, 0.003]}
+    >>> planned_fits(cell, X, y, n_folds=3)  # SMOTE 1 x 3 + 1 times, the CNN 2 x 3 + 1
+    (4, 7)
+    """
+    sampler_grid, grid = cell_grids(cell, X, y, n_folds)
+    fitted_folds = n_folds if cross_validates(grid, search) else 0
+    sampler_fits = n_settings(sampler_grid) * fitted_folds + 1 if cell.sampler.resamples else 0
+    return sampler_fits, n_settings(grid) * fitted_folds + 1
+
+
 def _print_epochs(pipe: Pipeline) -> None:
     """Let the pipeline's torch steps print one line per epoch (verbose takes no part in
     the numbers, nor in the cell's fingerprint)."""
@@ -317,7 +374,6 @@ def run_cell(
     X, y, X_test, y_test = data
     classes = np.unique(y)
     folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=cell.seed)
-    max_neighbors = max(_smallest_training_class(folds, X, y) - 1, 1)
     cache_dir = tempfile.mkdtemp(prefix="pipeline-cache-", dir=cache_root)
     try:
         pipe = build_pipeline(
@@ -330,8 +386,7 @@ def run_cell(
         )
         if verbose >= 2:
             _print_epochs(pipe)
-        sampler_grid = cell.sampler.step_grid(max_neighbors=max_neighbors)
-        grid = {**sampler_grid, **cell.classifier.step_grid()}
+        sampler_grid, grid = cell_grids(cell, X, y, n_folds)
         validated = cross_validates(grid, search)
         if validated:
             row, best = _search(pipe, grid, X, y, folds, n_jobs=n_jobs, verbose=verbose)
@@ -367,11 +422,7 @@ def run_cell(
         **balanced_scores,
         sampler_settings=n_settings(sampler_grid) if cell.sampler.resamples else 0,
         sampler_fits=len(fits),
-        expected_sampler_fits=(
-            n_settings(sampler_grid) * (n_folds if validated else 0) + 1
-            if cell.sampler.resamples
-            else 0
-        ),
+        expected_sampler_fits=planned_fits(cell, X, y, n_folds=n_folds, search=search)[0],
         predict_seconds=predict_seconds,
     )
     sampler = best.named_steps["sampler"]

@@ -177,6 +177,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: 1; -1: one per core); the numbers are the same as with 1",
     )
     compare.add_argument(
+        "--estimate",
+        action="store_true",
+        help="before running, time each sampler and classifier by a few short fits and "
+        "print an estimate of the run's duration",
+    )
+    compare.add_argument(
         "--device", default="auto", help="torch device: auto (default), cpu, cuda, cuda:N"
     )
     compare.add_argument(
@@ -371,6 +377,7 @@ def _compare(parser, args) -> int:
         threads=args.threads,
         quality=args.quality,
         balanced_test=balanced_test,
+        estimate=args.estimate,
         verbose=verbose,
     )
     report = write_report(args.output)

@@ -28,6 +28,7 @@ import numpy as np
 
 from .cell import Cell, cross_validates, fingerprint, run_cell
 from .environment import parallel_backend, torch_threads
+from .estimate import estimate_run, format_duration
 from .grid import ClassifierSpec, Preset, SamplerSpec, get_preset
 from .interrupts import stop_on_signals
 from .quality import fit_judge
@@ -149,6 +150,7 @@ def run_comparison(
     quality: bool = True,
     search: str = "auto",
     balanced_test: tuple | None = None,
+    estimate: bool = False,
     verbose: int = 0,
 ) -> list[dict]:
     """Compare samplers by cross-validated grid search and a held-out test set.
@@ -234,6 +236,11 @@ def run_comparison(
         training set (:func:`~imblearn_deep.datasets.load_balanced_test`): every cell is
         also scored on it, in the ``balanced_test_*`` columns, the recall and the
         confusion matrix. Like the test set, it takes no part in the search.
+    estimate : bool, default=False
+        Before the first cell, time each sampler and classifier of the cells still to
+        run by a short calibration and print an estimate of the run's duration
+        (:func:`~imblearn_deep.comparison.estimate.estimate_run`; the calibration takes
+        three short fits of each, and nothing when every cell is done).
     verbose : int, default=0
         1 prints one line per cell, with an estimate of the time left; 2 adds a line per
         training epoch of the samplers and classifiers (one live line on a terminal); 3
@@ -326,6 +333,21 @@ def run_comparison(
         parallel_backend(backend, scheduler),
         _cache_root(output) as cache_root,
     ):
+        if estimate:
+            store = ResultsStore(output)
+            pending = [cell for cell in cells if not worker.recorded(cell, store)]
+            with torch_threads(worker.threads):
+                forecast = estimate_run(
+                    pending,
+                    X_train,
+                    y_train,
+                    n_folds=n_folds,
+                    search=search,
+                    quality=quality,
+                    device=device,
+                    workers=max(1, min(joblib.effective_n_jobs(jobs), len(pending))),
+                )
+            _log(1, forecast.describe())
         tasks = [(number, cell, False, cache_root) for number, cell in enumerate(cells, 1)]
         if jobs == 1:
             results = (worker(*task) for task in tasks)
@@ -371,7 +393,7 @@ class _Progress:
             estimate = sum(self.seconds) / len(self.seconds) * left / self.jobs
             _log(
                 self.verbose,
-                f"    {left} cell(s) left: about {_duration(estimate)} at the mean of the "
+                f"    {left} cell(s) left: about {format_duration(estimate)} at the mean of the "
                 f"{len(self.seconds)} timed so far",
             )
 
@@ -380,18 +402,11 @@ class _Progress:
             mean = sum(self.seconds) / len(self.seconds)
             _log(
                 self.verbose,
-                f"time per cell: mean {_duration(mean)}, min {_duration(min(self.seconds))}, "
-                f"max {_duration(max(self.seconds))} ({len(self.seconds)} run, "
+                f"time per cell: mean {format_duration(mean)}, "
+                f"min {format_duration(min(self.seconds))}, "
+                f"max {format_duration(max(self.seconds))} ({len(self.seconds)} run, "
                 f"{self.n_done - len(self.seconds)} reused)",
             )
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 # The quality judges of the data last seen, per process: cells of one classifier and
@@ -440,17 +455,28 @@ class _CellWorker:
         ):
             return number, *self._run(number, cell, wait, cache_root, guard)
 
+    def config(self, cell: Cell) -> str:
+        """The cell's fingerprint in this run (data, folds, device, search included)."""
+        return fingerprint(cell, self.n_folds, self.device, self.data_hash, self.search)
+
+    def recorded(self, cell: Cell, store: ResultsStore | None = None) -> dict | None:
+        """The folder's finished row of ``cell`` with this run's configuration, if any."""
+        previous = (store or ResultsStore(self.output)).get(cell.key)
+        if previous and previous["status"] == "ok" and previous.get("config") == self.config(cell):
+            return previous
+        return None
+
     def _run(self, number, cell, wait, cache_root, guard) -> tuple[dict | None, bool]:
         X_train, y_train, X_test, y_test = self.data
         title = f"[{number}/{self.n_cells}] {cell.title}"
-        config = fingerprint(cell, self.n_folds, self.device, self.data_hash, self.search)
+        config = self.config(cell)
         store = ResultsStore(self.output)
         with store.claim(cell.key, wait=wait) as held:
             if not held:
                 _log(self.verbose, f"{title}: running in another process on this folder")
                 return None, False
-            previous = store.get(cell.key)
-            if previous and previous["status"] == "ok" and previous.get("config") == config:
+            previous = self.recorded(cell, store)
+            if previous:
                 _log(self.verbose, f"{title}: done before, skipped")
                 return previous, False
             guard.check()

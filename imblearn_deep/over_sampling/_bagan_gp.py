@@ -311,6 +311,34 @@ class BAGANGP(BaseDeepOverSampler):
 
     _training_stages = ("autoencoder", "gan")
 
+    def planned_steps(self, n_samples: int) -> dict[str, int]:
+        """The optimizer steps a fit on ``n_samples`` samples takes in each stage, by the
+        parameter that sets them as a step budget.
+
+        Autoencoder steps, and generator steps of the GAN (each with ``critic_steps``
+        critic steps): ``autoencoder_steps`` / ``gan_steps`` when set, else the stage's
+        epochs times the mini-batches per epoch. What a calibration scales down to time a
+        fit quickly (:func:`imblearn_deep.comparison.estimate.fit_seconds`).
+
+        Examples
+        --------
+        >>> BAGANGP(autoencoder_epochs=2, gan_epochs=3, batch_size=100).planned_steps(1000)
+        {'autoencoder_steps': 20, 'gan_steps': 30}
+        """
+        schedules = self._schedules(n_samples)
+        return {
+            "autoencoder_steps": sum(schedules["autoencoder"]),
+            "gan_steps": sum(schedules["gan"]),
+        }
+
+    def _schedules(self, n_samples: int) -> dict[str, list[int]]:
+        return {
+            "autoencoder": epoch_schedule(
+                n_samples, self.batch_size, self.autoencoder_epochs, self.autoencoder_steps
+            ),
+            "gan": epoch_schedule(n_samples, self.batch_size, self.gan_epochs, self.gan_steps),
+        }
+
     def _fit_networks(
         self, X: torch.Tensor, y: np.ndarray, device: torch.device, task: FitTask
     ) -> None:
@@ -335,12 +363,7 @@ class BAGANGP(BaseDeepOverSampler):
             ConditionalDiscriminator(shape, n_classes, self.hidden_channels), device
         )
         generator = device_generator(device)
-        schedules = {
-            "autoencoder": epoch_schedule(
-                len(X), self.batch_size, self.autoencoder_epochs, self.autoencoder_steps
-            ),
-            "gan": epoch_schedule(len(X), self.batch_size, self.gan_epochs, self.gan_steps),
-        }
+        schedules = self._schedules(len(X))
         callbacks = {
             stage: self._epoch_callbacks(task, stage, len(schedule))
             for stage, schedule in schedules.items()

@@ -245,6 +245,26 @@ class DeepSMOTE(BaseDeepOverSampler):
 
     _training_stages = ("autoencoder",)
 
+    def planned_steps(self, n_samples: int) -> dict[str, int]:
+        """The optimizer steps a fit on ``n_samples`` samples takes, by the parameter
+        that sets them as a step budget.
+
+        ``max_steps`` when it is set, else ``epochs`` times the mini-batches per epoch.
+        What a calibration scales down to time a fit quickly
+        (:func:`imblearn_deep.comparison.estimate.fit_seconds`).
+
+        Examples
+        --------
+        >>> DeepSMOTE(epochs=3, batch_size=100).planned_steps(1000)
+        {'max_steps': 30}
+        >>> DeepSMOTE(max_steps=25).planned_steps(60000)
+        {'max_steps': 25}
+        """
+        return {"max_steps": sum(self._schedule(n_samples))}
+
+    def _schedule(self, n_samples: int) -> list[int]:
+        return epoch_schedule(n_samples, self.batch_size, self.epochs, self.max_steps)
+
     def _fit_networks(
         self, X: torch.Tensor, y: np.ndarray, device: torch.device, task: FitTask
     ) -> None:
@@ -255,7 +275,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         networks = [self.encoder_, self.decoder_]
         # The reference steps two Adams with equal settings; Adam is per-parameter, so one
         # optimiser over both networks is the same update.
-        schedule = epoch_schedule(len(X), self.batch_size, self.epochs, self.max_steps)
+        schedule = self._schedule(len(X))
         optimizer_step = OptimizerStep(
             adam([p for net in networks for p in net.parameters()], lr=self.learning_rate),
             device,
