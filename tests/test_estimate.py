@@ -137,3 +137,17 @@ def test_nothing_to_run_is_said_and_costs_nothing(digits):
     estimate = estimate_run([], *digits, n_folds=3)
     assert estimate.describe() == "estimate: nothing to run"
     assert estimate.seconds == 0 and estimate.calibration_seconds < 1
+
+
+def test_an_epoch_budget_classifier_costs_more_on_the_resampled_set(digits):
+    X, y = digits
+    # No step budget: one epoch of the preset's 32-image batches, 11 steps on the 325
+    # real digits and 44 on random over-sampling's 1,400 (10 classes x 140).
+    preset = get_preset("fast").with_params("mlp", {"max_steps": None, "max_epochs": 1})
+    cells = [
+        Cell(preset.sampler(s), preset.classifier("mlp"), 0, "digits") for s in ("none", "ros")
+    ]
+    estimate = estimate_run(cells, X, y, n_folds=3, quality=False, device="cpu")
+    clf, ros = estimate.fit_seconds["MLP"], estimate.fit_seconds["RandomOverSampler"]
+    assert estimate.cell_seconds[cells[0].key] == pytest.approx(7 * clf)
+    assert estimate.cell_seconds[cells[1].key] == pytest.approx(4 * ros + 7 * clf * 44 / 11)

@@ -10,10 +10,13 @@ with its step budgets cut to a few steps, after one warm-up fit; the two times g
 parts, and the full fit is their extrapolation to the planned steps. An estimator
 without ``planned_steps`` (SMOTE, ADASYN) is timed by one whole fit, which is short.
 
-Prediction, scoring and the image artifacts are left out (seconds per cell on a CPU),
-as is the slowdown of cells run side by side (about 1.2x each with two on two cores,
-``docs/benchmarks.md``). Fits of a cross-validation fold see fewer images than the
-whole training set; step budgets make their cost nearly the same.
+A classifier whose budget is in epochs (the ``paper`` preset's) trains more steps on a
+resampled set than on the real one: its fits in a resampling cell are scaled by the
+ratio of its planned steps on the two sizes. Prediction, scoring and the image artifacts
+are left out (seconds per cell on a CPU), as is the slowdown of cells run side by side
+(about 1.2x each with two on two cores, ``docs/benchmarks.md``). Fits of a
+cross-validation fold see fewer images than the whole training set, which a step budget
+makes nearly free and an epoch budget a little cheaper.
 """
 
 from __future__ import annotations
@@ -27,16 +30,21 @@ from sklearn.base import clone
 
 from .cell import Cell, build_pipeline, cell_grids, planned_fits
 
-__all__ = ["RunEstimate", "estimate_run", "fit_seconds", "format_duration"]
+__all__ = ["CALIBRATION_STEPS", "RunEstimate", "estimate_run", "fit_seconds", "format_duration"]
+
+#: Steps of the longest training stage in the two timed fits of :func:`fit_seconds`.
+CALIBRATION_STEPS = (4, 16)
 
 
-def _timed_fit(estimator, X, y) -> float:
+def _timed_fit(estimator, X, y) -> tuple[float, int]:
+    """Seconds of the fit, and the number of samples it returns (a sampler) or saw."""
     start = time.perf_counter()
     if hasattr(estimator, "fit_resample"):
-        estimator.fit_resample(X, y)
+        n_out = len(estimator.fit_resample(X, y)[1])
     else:
         estimator.fit(X, y)
-    return time.perf_counter() - start
+        n_out = len(y)
+    return time.perf_counter() - start, n_out
 
 
 def _shortened(estimator, planned: dict[str, int], share: float):
@@ -46,7 +54,7 @@ def _shortened(estimator, planned: dict[str, int], share: float):
     )
 
 
-def fit_seconds(estimator, X, y, *, steps: tuple[int, int] = (4, 16)) -> float:
+def fit_seconds(estimator, X, y, *, steps: tuple[int, int] = CALIBRATION_STEPS) -> float:
     """Seconds a fit of ``estimator`` on ``X, y`` takes, from two short fits.
 
     Parameters
@@ -81,6 +89,11 @@ def fit_seconds(estimator, X, y, *, steps: tuple[int, int] = (4, 16)) -> float:
     >>> fit_seconds(sampler, X, y) > 0
     True
     """
+    return _calibrate(estimator, X, y, steps)[0]
+
+
+def _calibrate(estimator, X, y, steps: tuple[int, int]) -> tuple[float, int]:
+    """:func:`fit_seconds`, and how many samples a fit returns (a sampler) or sees."""
     low, high = steps
     if not 0 < low < high:
         raise ValueError(f"steps must be two increasing positive counts; got {steps!r}.")
@@ -89,12 +102,12 @@ def fit_seconds(estimator, X, y, *, steps: tuple[int, int] = (4, 16)) -> float:
     if longest <= high:
         return _timed_fit(clone(estimator), X, y)
     _timed_fit(_shortened(estimator, planned, low / longest), X, y)  # warm-up
-    short = _timed_fit(_shortened(estimator, planned, low / longest), X, y)
-    longer = _timed_fit(_shortened(estimator, planned, high / longest), X, y)
+    short, _ = _timed_fit(_shortened(estimator, planned, low / longest), X, y)
+    longer, n_out = _timed_fit(_shortened(estimator, planned, high / longest), X, y)
     # t(share) = fixed + share * full_steps_cost, from the two shares of the planned steps.
     per_share = max(longer - short, 0.0) / ((high - low) / longest)
     fixed = max(short - per_share * low / longest, 0.0)
-    return fixed + per_share
+    return fixed + per_share, n_out
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,15 @@ def format_duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _step_ratio(estimator, n_samples: int, n_resampled: int | None) -> float:
+    """How many times more steps ``estimator`` trains on ``n_resampled`` samples."""
+    if n_resampled is None or not hasattr(estimator, "planned_steps"):
+        return 1.0
+    return sum(estimator.planned_steps(n_resampled).values()) / max(
+        sum(estimator.planned_steps(n_samples).values()), 1
+    )
+
+
 def estimate_run(
     cells: Sequence[Cell],
     X,
@@ -211,7 +233,9 @@ def estimate_run(
     start = time.perf_counter()
     classes = np.unique(y)
     sampler_seconds: dict[str, float] = {}
+    resampled_size: dict[str, int] = {}
     classifier_seconds: dict[str, float] = {}
+    classifiers = {}
     labels: dict[str, str] = {}
     for cell in cells:
         known_sampler = not cell.sampler.resamples or cell.sampler.name in sampler_seconds
@@ -224,17 +248,27 @@ def estimate_run(
         grid = cell_grids(cell, X, y, n_folds)[1]
         pipe.set_params(**{name: values[0] for name, values in grid.items()})
         if not known_sampler:
-            sampler_seconds[cell.sampler.name] = fit_seconds(pipe.named_steps["sampler"], X, y)
+            seconds, n_out = _calibrate(pipe.named_steps["sampler"], X, y, CALIBRATION_STEPS)
+            sampler_seconds[cell.sampler.name], resampled_size[cell.sampler.name] = seconds, n_out
             labels[cell.sampler.name] = cell.sampler.label
         if cell.classifier.name not in classifier_seconds:
-            classifier_seconds[cell.classifier.name] = fit_seconds(pipe.named_steps["clf"], X, y)
+            clf = classifiers[cell.classifier.name] = pipe.named_steps["clf"]
+            classifier_seconds[cell.classifier.name] = fit_seconds(clf, X, y)
             labels[cell.classifier.name] = cell.classifier.label
     judged: set[tuple[str, int]] = set()
     cell_seconds = {}
     for cell in cells:
         sampler_fits, classifier_fits = planned_fits(cell, X, y, n_folds=n_folds, search=search)
         seconds = sampler_fits * sampler_seconds.get(cell.sampler.name, 0.0)
-        seconds += classifier_fits * classifier_seconds[cell.classifier.name]
+        clf_seconds = classifier_seconds[cell.classifier.name]
+        # A budget in epochs trains more steps on a resampled set than on the real one.
+        seconds += (
+            classifier_fits
+            * clf_seconds
+            * _step_ratio(
+                classifiers[cell.classifier.name], len(X), resampled_size.get(cell.sampler.name)
+            )
+        )
         judge = (cell.classifier.name, cell.seed)
         if quality and cell.sampler.resamples and judge not in judged:
             judged.add(judge)
