@@ -47,10 +47,15 @@ def _subset(labels: np.ndarray, per_class: int, rng: np.random.RandomState) -> n
     return np.sort(np.concatenate(picked))
 
 
+def _flat(images: np.ndarray) -> np.ndarray:
+    # Fashion-MNIST comes as uint8: differences of uint8 pixels would wrap around.
+    return images.reshape(len(images), -1).astype(np.float64)
+
+
 def novelty(X, y, synthetic, labels) -> np.ndarray:
     """Each synthetic image's distance to the nearest real training image of its class,
     over the median distance of that class's real images to their nearest other one."""
-    flat, new = X.reshape(len(X), -1), synthetic.reshape(len(synthetic), -1)
+    flat, new = _flat(X), _flat(synthetic)
     out = np.empty(len(new))
     for label in np.unique(labels):
         real, mine = flat[y == label], labels == label
@@ -62,7 +67,7 @@ def novelty(X, y, synthetic, labels) -> np.ndarray:
 
 def moved_share(X, synthetic, base, neighbor) -> np.ndarray:
     """Distance of each synthetic image to its base image, over base-to-neighbour."""
-    flat, new = X.reshape(len(X), -1), synthetic.reshape(len(synthetic), -1)
+    flat, new = _flat(X), _flat(synthetic)
     span = np.linalg.norm(flat[neighbor] - flat[base], axis=1)
     keep = span > 0
     return np.linalg.norm(new - flat[base], axis=1)[keep] / span[keep]

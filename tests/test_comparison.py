@@ -33,6 +33,7 @@ from imblearn_deep.comparison import (
     write_report,
 )
 from imblearn_deep.comparison import runner as runner_module
+from imblearn_deep.comparison.cell import Cell, fingerprint
 from imblearn_deep.comparison.cli import main
 from imblearn_deep.comparison.quality import synthetic_samples
 from imblearn_deep.datasets import load_imbalanced
@@ -133,6 +134,36 @@ def test_flatten_sampler_restores_image_shape(digits):
     assert clone_.sampler.k_neighbors == 2 and sampler.sampler.k_neighbors == 3
     # The default wraps RandomOverSampler.
     assert np.bincount(FlattenSampler().fit_resample(X, y)[1]).tolist() == [140] * 10
+
+
+def test_flatten_sampler_interpolates_integer_images_without_wrapping_around(digits):
+    # uint8 pixels, as Fashion-MNIST, MNIST and CIFAR-10 load: SMOTE's neighbour minus
+    # base would wrap around (100 - 110 = 246) in uint8 arithmetic.
+    X, y = (digits[0] * 15).astype(np.uint8), digits[1]
+    X_res, _ = FlattenSampler(SMOTE(k_neighbors=3, random_state=0)).fit_resample(X, y)
+    assert X_res.dtype == np.uint8
+    exact, _ = FlattenSampler(SMOTE(k_neighbors=3, random_state=0)).fit_resample(
+        X.astype(np.float64), y
+    )
+    np.testing.assert_array_equal(X_res, np.rint(exact))
+    # Each synthetic pixel lies between the extremes of its class's real pixels.
+    synthetic, labels = X_res[len(X) :], np.repeat(np.arange(1, 10), 140 - np.bincount(y)[1:])
+    for label in range(1, 10):
+        real = X[y == label]
+        mine = synthetic[labels == label]
+        assert (mine >= real.min(axis=0)).all() and (mine <= real.max(axis=0)).all()
+
+
+def test_a_behaviour_version_changes_the_fingerprint_of_its_cells(monkeypatch):
+    from imblearn_deep.comparison import cell as cell_module
+
+    preset = get_preset("fast")
+    smote = Cell(preset.sampler("smote"), preset.classifier("small_cnn"), 0, "digits")
+    deep = Cell(preset.sampler("deepsmote"), preset.classifier("small_cnn"), 0, "digits")
+    before = [fingerprint(c, 3, "cpu", "data") for c in (smote, deep)]
+    monkeypatch.setitem(cell_module._BEHAVIOUR_VERSIONS, "FlattenSampler", 3)
+    after = [fingerprint(c, 3, "cpu", "data") for c in (smote, deep)]
+    assert after[0] != before[0] and after[1] == before[1]
 
 
 # -- honest evaluation ------------------------------------------------------------------

@@ -25,7 +25,11 @@ class FlattenSampler(BaseSampler):
 
     ``fit_resample`` flattens each sample to one row, calls a clone of ``sampler`` on the
     rows and reshapes the resampled rows back to the per-sample shape of ``X``. 2-D
-    input passes through unchanged, so the wrapper is also a plain sampler. Grid names
+    input passes through unchanged, so the wrapper is also a plain sampler. Integer
+    images (uint8 pixels) are resampled as float64 and rounded back to their dtype:
+    imbalanced-learn's SMOTE and ADASYN would otherwise interpolate with differences
+    that wrap around (between pixels 100 and 110 of a uint8 image, SMOTE returns values
+    such as 64 and 204). Grid names
     reach the wrapped sampler with a ``sampler__`` prefix (in a pipeline step named
     ``"sampler"``: ``sampler__sampler__k_neighbors``).
 
@@ -101,8 +105,17 @@ class FlattenSampler(BaseSampler):
     def _fit_resample(self, X, y):
         self.input_shape_ = tuple(X.shape[1:])
         rows = X if X.ndim == 2 else X.reshape(len(X), self.n_features_in_)
+        integer = np.issubdtype(rows.dtype, np.integer)
+        if integer:
+            # SMOTE and ADASYN interpolate with ``X[neighbour] - X[base]``, which wraps
+            # around in unsigned integers (uint8 pixels: 100 - 110 = 246): interpolate in
+            # float64, then round back to the caller's dtype.
+            rows = rows.astype(np.float64)
         self.sampler_ = clone(self._inner())
         X_res, y_res = self.sampler_.fit_resample(rows, y)
+        if integer:
+            limits = np.iinfo(X.dtype)
+            X_res = np.clip(np.rint(X_res), limits.min, limits.max).astype(X.dtype)
         self.sampling_strategy_ = dict(getattr(self.sampler_, "sampling_strategy_", {}))
         if hasattr(self.sampler_, "sample_indices_"):
             self.sample_indices_ = self.sampler_.sample_indices_

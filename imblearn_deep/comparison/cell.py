@@ -131,16 +131,26 @@ _NEUTRAL_PARAMETERS = {
 }
 
 
+# Estimators whose numbers changed without a parameter to show it, with the version of
+# their behaviour: a new version changes the fingerprint of every cell that uses them, so
+# that a resume recomputes what was recorded before. 2: FlattenSampler resamples integer
+# images in float (SMOTE's differences of uint8 pixels wrapped around before).
+_BEHAVIOUR_VERSIONS = {"FlattenSampler": 2}
+
+
 def _describe(value):
     """A description of a parameter value that is the same in every process."""
     if hasattr(value, "get_params") and not isinstance(value, type):
-        neutral = _NEUTRAL_PARAMETERS.get(type(value).__qualname__, {})
+        name = type(value).__qualname__
+        neutral = _NEUTRAL_PARAMETERS.get(name, {})
         params = {
-            name: _describe(param)
-            for name, param in value.get_params(deep=False).items()
-            if not (name in neutral and _describe(param) == _describe(neutral[name]))
+            key: _describe(param)
+            for key, param in value.get_params(deep=False).items()
+            if not (key in neutral and _describe(param) == _describe(neutral[key]))
         }
-        return [type(value).__qualname__, sorted(params.items())]
+        if name in _BEHAVIOUR_VERSIONS:
+            return [name, sorted(params.items()), _BEHAVIOUR_VERSIONS[name]]
+        return [name, sorted(params.items())]
     if isinstance(value, (list, tuple)):
         return [_describe(v) for v in value]
     if callable(value) and hasattr(value, "__qualname__"):
