@@ -10,7 +10,9 @@ interpolation moves ``w`` of that way, ``w ~ U(0, 1)``: 0.5 on average), and the
 to the nearest real training image of its class as a share of the real images' own
 nearest-neighbour distance (1.0: as far from the training set as a real image is from
 the others; 0: a copy). Same fit for both syntheses (the preset's networks), 200
-synthetic images per over-sampled class.
+synthetic images per over-sampled class. SMOTE is measured as the comparison runs it
+(``FlattenSampler``, integer pixels interpolated in float) and on the raw rows in their
+own dtype, which wraps around for uint8 pixels (what the comparison did before the fix).
 
     python benchmarks/synthetic_distance.py                    # Fashion-MNIST, ~6 CPU min
     python benchmarks/synthetic_distance.py --dataset digits   # seconds
@@ -32,7 +34,7 @@ from imblearn.over_sampling import SMOTE
 from sklearn.neighbors import NearestNeighbors
 
 from imblearn_deep import DeepSMOTE
-from imblearn_deep.comparison import get_preset
+from imblearn_deep.comparison import FlattenSampler, get_preset
 from imblearn_deep.datasets import load_imbalanced
 
 PER_CLASS = 200
@@ -94,14 +96,20 @@ def main(argv: list[str] | None = None) -> None:
     params = preset.sampler("deepsmote").params
     results = {"host": describe_host(), "dataset": args.dataset, "seed": args.seed}
 
-    # SMOTE's default 5 neighbours, fewer where the smallest class has fewer others.
+    # SMOTE's default 5 neighbours, fewer where the smallest class has fewer others;
+    # through FlattenSampler (integer pixels interpolated in float, as the comparison
+    # does), and on the raw uint8 rows (what the comparison did before: wrapped around).
     k_neighbors = min(5, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()) - 1)
-    smote = SMOTE(k_neighbors=k_neighbors, random_state=args.seed)
-    X_res, y_res = smote.fit_resample(X.reshape(len(X), -1), y)
-    rows = _subset(y_res[len(X) :], PER_CLASS, np.random.RandomState(args.seed))
-    results["smote"] = {
-        "novelty": _summary(novelty(X, y, X_res[len(X) :][rows], y_res[len(X) :][rows]))
+    smotes = {
+        "smote": FlattenSampler(SMOTE(k_neighbors=k_neighbors, random_state=args.seed)),
+        "smote_in_the_input_dtype": SMOTE(k_neighbors=k_neighbors, random_state=args.seed),
     }
+    for name, smote in smotes.items():
+        rows = X if name == "smote" else X.reshape(len(X), -1)
+        X_res, y_res = smote.fit_resample(rows, y)
+        picked = _subset(y_res[len(X) :], PER_CLASS, np.random.RandomState(args.seed))
+        synthetic = np.asarray(X_res[len(X) :])[picked]
+        results[name] = {"novelty": _summary(novelty(X, y, synthetic, y_res[len(X) :][picked]))}
     for synthesis in ("decode", "residual"):
         # The same seeded fit for both: synthesis only changes how codes become images.
         start = time.process_time()
