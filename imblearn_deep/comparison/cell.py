@@ -286,7 +286,10 @@ def planned_fits(cell: Cell, X, y, *, n_folds: int, search: str = "auto") -> tup
     >>> planned_fits(cell, X, y, n_folds=3)  # SMOTE 1 x 3 + 1 times, the CNN 2 x 3 + 1
     (4, 7)
     """
-    sampler_grid, grid = cell_grids(cell, X, y, n_folds)
+    return _fit_counts(cell, *cell_grids(cell, X, y, n_folds), n_folds, search)
+
+
+def _fit_counts(cell: Cell, sampler_grid, grid, n_folds: int, search: str) -> tuple[int, int]:
     fitted_folds = n_folds if cross_validates(grid, search) else 0
     sampler_fits = n_settings(sampler_grid) * fitted_folds + 1 if cell.sampler.resamples else 0
     return sampler_fits, n_settings(grid) * fitted_folds + 1
@@ -432,7 +435,7 @@ def run_cell(
         **balanced_scores,
         sampler_settings=n_settings(sampler_grid) if cell.sampler.resamples else 0,
         sampler_fits=len(fits),
-        expected_sampler_fits=planned_fits(cell, X, y, n_folds=n_folds, search=search)[0],
+        expected_sampler_fits=_fit_counts(cell, sampler_grid, grid, n_folds, search)[0],
         predict_seconds=predict_seconds,
     )
     sampler = best.named_steps["sampler"]
