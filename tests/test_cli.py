@@ -12,6 +12,11 @@ import imblearn_deep
 from imblearn_deep.comparison.cli import main
 
 
+def _one_seed_on_cpu(output) -> list[str]:
+    """Arguments of a short run: seed 0, 2 folds, no quality judges, on the CPU."""
+    return ["--seeds", "0", "--cv", "2", "--no-quality", "--device", "cpu", "--output", str(output)]
+
+
 def test_version_prints_the_package_version(capsys):
     with pytest.raises(SystemExit) as stop:
         main(["--version"])
@@ -69,22 +74,7 @@ def test_the_samplers_help_lists_every_method_of_the_presets():
 
 
 def test_verbose_prints_epochs_to_stderr_and_only_the_table_to_stdout(tmp_path, capsys):
-    args = [
-        "compare",
-        "--samplers",
-        "none",
-        *SHORT_FITS,
-        "--seeds",
-        "0",
-        "--cv",
-        "2",
-        "--no-quality",
-        "--device",
-        "cpu",
-        "--output",
-        str(tmp_path),
-        "-v",
-    ]
+    args = ["compare", "--samplers", "none", *SHORT_FITS, *_one_seed_on_cpu(tmp_path), "-v"]
     assert main(args) == 0
     out, err = capsys.readouterr()
     assert "epoch" in err and "train_loss" in err
@@ -125,23 +115,8 @@ def test_a_bad_set_is_a_clear_error(setting, message, capsys):
 
 
 def test_estimate_is_printed_before_the_first_cell_and_skips_a_finished_run(tmp_path, capsys):
-    args = [
-        "compare",
-        "--samplers",
-        "none,ros",
-        "--set",
-        "small_cnn.max_steps=30",
-        "--seeds",
-        "0",
-        "--cv",
-        "2",
-        "--no-quality",
-        "--device",
-        "cpu",
-        "--output",
-        str(tmp_path),
-        "--estimate",
-    ]
+    args = ["compare", "--samplers", "none,ros", "--set", "small_cnn.max_steps=30"]
+    args += [*_one_seed_on_cpu(tmp_path), "--estimate"]
     assert main(args) == 0
     err = capsys.readouterr().err
     assert err.index("estimate: 2 cell(s) to run, about ") < err.index("[1/2]")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from _samplers import TINY as SAMPLER_TINY
 from sklearn.base import BaseEstimator
 
 from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE
@@ -32,14 +33,7 @@ def test_planned_steps_are_the_steps_a_fit_takes(digits, n):
     deep = DeepSMOTE(epochs=2, batch_size=64, **TINY, random_state=0)
     deep.fit_resample(X, y)
     assert deep.planned_steps(n) == {"max_steps": sum(r["steps"] for r in deep.history_)}
-    gan = BAGANGP(
-        autoencoder_epochs=1,
-        gan_epochs=2,
-        batch_size=64,
-        hidden_channels=4,
-        latent_dim=4,
-        random_state=0,
-    )
+    gan = BAGANGP(**{**SAMPLER_TINY["BAGANGP"], "gan_epochs": 2}, random_state=0)
     gan.fit_resample(X, y)
     steps = {
         f"{stage}_steps": sum(r["steps"] for r in gan.history_ if r["stage"] == stage)
