@@ -44,6 +44,10 @@ moved by 0.004 between an Intel and an AMD host), and the report then pairs with
     python benchmarks/deep_variants.py --seeds 0,1,2                  # about 1 h on 2 cores
     python benchmarks/deep_variants.py --report
     python benchmarks/deep_variants.py --dataset digits --seeds 0 --variants smote_half
+
+``--classifier-steps N`` trains every method's classifier ``N`` optimizer steps instead of
+the preset's (ResNet-18 625, small CNN 3,125): the question whether added images help more
+when a longer fit would otherwise memorise the rare classes' few real images.
 """
 
 from __future__ import annotations
@@ -176,6 +180,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--variants", help="comma-separated names (default: all)")
     parser.add_argument("--classifiers", default="small_cnn")
+    parser.add_argument(
+        "--classifier-steps",
+        type=int,
+        default=None,
+        help="optimizer steps of every classifier (default: the preset's, e.g. 625 for ResNet-18)",
+    )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--output", default=None, help="default docs/results/<dataset>_variants")
     parser.add_argument("--baselines", default=None, help="default docs/results/<dataset>")
@@ -185,14 +195,19 @@ def main(argv: list[str] | None = None) -> None:
     baselines = Path(args.baselines or f"docs/results/{args.dataset}")
     preset = get_preset("fast", args.dataset)
     extra = variants(preset)
+    classifiers = args.classifiers.split(",")
     if not args.report:
         chosen = args.variants.split(",") if args.variants else [v.name for v in extra]
         preset = replace(preset, samplers=preset.samplers + extra)
+        if args.classifier_steps is not None:
+            # Every method keeps equal steps: the budget changes for all of them at once.
+            for name in classifiers:
+                preset = preset.with_params(name, {"max_steps": args.classifier_steps})
         run_comparison(
             *load_imbalanced(args.dataset),
             preset=preset,
             samplers=chosen,
-            classifiers=args.classifiers.split(","),
+            classifiers=classifiers,
             seeds=[int(s) for s in args.seeds.split(",")],
             dataset=args.dataset,
             output=output,
