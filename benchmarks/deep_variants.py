@@ -48,11 +48,15 @@ moved by 0.004 between an Intel and an AMD host), and the report then pairs with
 ``--classifier-steps N`` trains every method's classifier ``N`` optimizer steps instead of
 the preset's (ResNet-18 625, small CNN 3,125): the question whether added images help more
 when a longer fit would otherwise memorise the rare classes' few real images.
+``--classifier-set PARAM=VALUE`` sets a parameter of every method's classifier, e.g. the
+input augmentation (``--classifier-set random_shift=2 --classifier-set random_flip=True``)
+that competes with synthetic images on fair terms.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 from dataclasses import replace
 from pathlib import Path
 
@@ -174,6 +178,17 @@ def variants(preset) -> tuple[SamplerSpec, ...]:
     )
 
 
+def _setting(text: str) -> tuple[str, object]:
+    """``PARAM=VALUE`` as the parameter's name and its value (a Python literal)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise SystemExit(f"--classifier-set takes PARAM=VALUE; got {text!r}")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        raise SystemExit(f"--classifier-set {text!r}: the value is no Python literal") from None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fashion_mnist")
@@ -185,6 +200,13 @@ def main(argv: list[str] | None = None) -> None:
         type=int,
         default=None,
         help="optimizer steps of every classifier (default: the preset's, e.g. 625 for ResNet-18)",
+    )
+    parser.add_argument(
+        "--classifier-set",
+        action="append",
+        default=[],
+        metavar="PARAM=VALUE",
+        help="a parameter of every classifier, e.g. random_shift=2 (a Python literal; repeatable)",
     )
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--output", default=None, help="default docs/results/<dataset>_variants")
@@ -199,10 +221,12 @@ def main(argv: list[str] | None = None) -> None:
     if not args.report:
         chosen = args.variants.split(",") if args.variants else [v.name for v in extra]
         preset = replace(preset, samplers=preset.samplers + extra)
+        # Every method keeps equal steps and settings: they change for all at once.
+        settings = dict(_setting(text) for text in args.classifier_set)
         if args.classifier_steps is not None:
-            # Every method keeps equal steps: the budget changes for all of them at once.
-            for name in classifiers:
-                preset = preset.with_params(name, {"max_steps": args.classifier_steps})
+            settings["max_steps"] = args.classifier_steps
+        for name in classifiers if settings else ():
+            preset = preset.with_params(name, settings)
         run_comparison(
             *load_imbalanced(args.dataset),
             preset=preset,

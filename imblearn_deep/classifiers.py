@@ -38,7 +38,7 @@ from skorch.callbacks import (
     PassthroughScoring,
     PrintLog,
 )
-from skorch.dataset import Dataset
+from skorch.dataset import Dataset, unpack_data
 from skorch.utils import is_dataset
 from torch.utils.data import DataLoader
 
@@ -57,6 +57,7 @@ from ._training import (
     seeded,
     to_device,
 )
+from .augmentation import check_augmentation, random_shift_flip
 from .losses import DeferredReweighting, LogitAdjustedLoss
 from .nets.classifiers import ARCHITECTURES, build_classifier
 from .schedules import LR_SCHEDULES, LRSchedule, StepBudget
@@ -136,6 +137,18 @@ class CNNClassifier(CallbackSupportMixin, SkorchLoopMixin, NeuralNetClassifier):
         count per epoch, what random over-sampling to the majority would train on, so
         every sample is seen each epoch. Needs the default ``iterator_train``; replaces
         its shuffling (``iterator_train__shuffle``).
+
+    random_shift : int, default=0
+        Input augmentation: each training image is shifted by up to this many pixels in
+        each direction, a new draw at every step (padding repeats the edge pixels; see
+        :func:`~imblearn_deep.augmentation.random_shift_flip`). Prediction and the
+        validation split see the images unchanged. Must be smaller than the images'
+        height and width.
+
+    random_flip : bool, default=False
+        Input augmentation: each training image is mirrored left-right with probability
+        1/2 at every step. For classes that do not depend on the direction (clothes,
+        objects), not for digits or letters.
 
     pretrained_weights : str or path-like, default=None
         A local ``state_dict`` file to start from; nothing is downloaded. Tensors whose
@@ -382,6 +395,8 @@ class CNNClassifier(CallbackSupportMixin, SkorchLoopMixin, NeuralNetClassifier):
         "classes": [None, "array-like"],
         "class_weight": [None, dict, StrOptions({"balanced"})],
         "balanced_batches": ["boolean", StrOptions({"oversample"})],
+        "random_shift": [Interval(Integral, 0, None, closed="left")],
+        "random_flip": ["boolean"],
         "pretrained_weights": [None, str, os.PathLike],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "max_steps": [None, Interval(Integral, 1, None, closed="left")],
@@ -436,6 +451,8 @@ class CNNClassifier(CallbackSupportMixin, SkorchLoopMixin, NeuralNetClassifier):
         classes=None,
         class_weight=None,
         balanced_batches=False,
+        random_shift=0,
+        random_flip=False,
         pretrained_weights=None,
         max_epochs=10,
         max_steps=None,
@@ -496,6 +513,8 @@ class CNNClassifier(CallbackSupportMixin, SkorchLoopMixin, NeuralNetClassifier):
         self.image_shape = image_shape
         self.class_weight = class_weight
         self.balanced_batches = balanced_batches
+        self.random_shift = random_shift
+        self.random_flip = random_flip
         self.pretrained_weights = pretrained_weights
         self.predict_batch_size = predict_batch_size
         self.precision = precision
@@ -610,6 +629,14 @@ class CNNClassifier(CallbackSupportMixin, SkorchLoopMixin, NeuralNetClassifier):
                 f"{'y' if classes is None else 'classes'} has only one class: "
                 f"{label_encoder.classes_.tolist()[0]!r}."
             )
+        if self.random_shift or self.random_flip:
+            if not layout.is_image:
+                raise ValueError(
+                    "random_shift and random_flip augment images, but X is flat tabular "
+                    f"data with shape {X.shape}: pass image_shape=(C, H, W) or leave them "
+                    "at 0 and False."
+                )
+            check_augmentation(self.random_shift, layout.image_shape[-2:])
         self.layout_ = layout
         self.pixel_range_ = PixelRange.fit(X, layout)
         self.label_encoder_ = label_encoder
@@ -819,6 +846,14 @@ class CNNClassifier(CallbackSupportMixin, SkorchLoopMixin, NeuralNetClassifier):
         if interrupt is not None:
             raise interrupt
         return self
+
+    def train_step_single(self, batch, **fit_params):
+        """Forward and backward pass of one training batch, after the input augmentation
+        of ``random_shift`` and ``random_flip``."""
+        Xi, yi = unpack_data(batch)
+        if isinstance(Xi, torch.Tensor) and (self.random_shift or self.random_flip):
+            Xi = random_shift_flip(Xi, shift=self.random_shift, flip=is_true(self.random_flip))
+        return super().train_step_single((Xi, yi), **fit_params)
 
     def initialize_module(self):
         """Build ``module_`` for the fitted image shape and number of classes."""

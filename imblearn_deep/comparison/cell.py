@@ -128,6 +128,7 @@ class Cell:
 _NEUTRAL_PARAMETERS = {
     "DeepSMOTE": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False, "synthesis": "decode"},
     "BAGANGP": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False},
+    "CNNClassifier": {"random_shift": 0, "random_flip": False},
 }
 
 
