@@ -225,8 +225,9 @@ def main(argv: list[str] | None = None) -> None:
         settings = dict(_setting(text) for text in args.classifier_set)
         if args.classifier_steps is not None:
             settings["max_steps"] = args.classifier_steps
-        for name in classifiers if settings else ():
-            preset = preset.with_params(name, settings)
+        if settings:
+            for name in classifiers:
+                preset = preset.with_params(name, settings)
         run_comparison(
             *load_imbalanced(args.dataset),
             preset=preset,
