@@ -7,7 +7,10 @@ Every loader returns channel-first images, ``X`` of shape ``(n_samples, C, H, W)
   it is the library's embedded default dataset.
 * :func:`load_mnist`, :func:`load_fashion_mnist` and :func:`load_cifar10` read the
   original distribution files (IDX, CIFAR python pickles) with numpy from a few known
-  locations, and fall back on torchvision only when ``download=True``.
+  locations, and fall back on torchvision only when ``download=True``. The files are
+  treated as data, never as code: IDX files are read in bounded chunks against the size
+  their header declares, and CIFAR pickles with a restricted unpickler that only builds
+  containers and numpy arrays.
 * :func:`make_imbalanced` draws a per-class subset of N-D data (imbalanced-learn's
   ``make_imbalance`` only accepts 2-D ``X``).
 * :data:`DATASETS` (and :func:`get_dataset`) is the registry of the built-in datasets:
@@ -19,17 +22,27 @@ Every loader returns channel-first images, ``X`` of shape ``(n_samples, C, H, W)
 
 from __future__ import annotations
 
+import functools
 import gzip
+import math
 import os
 import pickle
+import types
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
+
+try:  # numpy >= 2 keeps its internals in numpy._core
+    from numpy._core.multiarray import _reconstruct as _np_reconstruct
+    from numpy._core.numeric import _frombuffer as _np_frombuffer
+except ImportError:  # numpy 1.x
+    from numpy.core.multiarray import _reconstruct as _np_reconstruct
+    from numpy.core.numeric import _frombuffer as _np_frombuffer
 
 __all__ = [
     "DATASETS",
@@ -54,6 +67,12 @@ DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 # IDX header: two zero bytes, a type code (0x08 = unsigned byte) and the number of dimensions.
 _IDX_IMAGES_MAGIC = 0x00000803
 _IDX_LABELS_MAGIC = 0x00000801
+#: Largest IDX payload (the bytes after the header) the loaders accept: 2 GiB. The largest
+#: official file, MNIST's training images, holds 47 MB; the cap only stops a forged header
+#: from making the reader reserve terabytes before it finds out the file is shorter.
+_IDX_MAX_PAYLOAD = 2**31
+#: Bytes read (and so decompressed) per call: what memory may hold beyond the payload.
+_IDX_CHUNK = 2**20
 
 _IDX_NAMES = {
     True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -166,39 +185,94 @@ def load_digits_images() -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(X), digits.target.astype(np.int64)
 
 
-def _open_maybe_gzip(path: Path) -> bytes:
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
-        raise ValueError(f"Cannot read {path}: corrupt or truncated file ({exc}).") from exc
+def _read_idx_header(f: BinaryIO, path: Path, magic: int) -> tuple[int, ...]:
+    """Read and check an IDX header (magic number, then one 4-byte size per dimension).
 
+    Parameters
+    ----------
+    f : binary file
+        Positioned at the start of the (decompressed) IDX stream.
+    path : Path
+        The file's path, for error messages.
+    magic : int
+        The magic number expected (it also gives the number of dimensions).
 
-def _read_idx(path: Path, magic: int) -> np.ndarray:
-    """Parse one unsigned-byte IDX file, validating its magic number and length."""
-    raw = _open_maybe_gzip(path)
-    if len(raw) < 4:
-        raise ValueError(f"{path} is not an IDX file: only {len(raw)} bytes.")
-    found = int.from_bytes(raw[:4], "big")
+    Returns
+    -------
+    shape : tuple of int
+        The shape the header declares.
+
+    Raises
+    ------
+    ValueError
+        If the magic number is wrong, the header is truncated, or the declared payload
+        exceeds :data:`_IDX_MAX_PAYLOAD` bytes.
+    """
+    head = f.read(4)
+    if len(head) < 4:
+        raise ValueError(f"{path} is not an IDX file: only {len(head)} bytes.")
+    found = int.from_bytes(head, "big")
     if found != magic:
         raise ValueError(
             f"{path} is not a valid IDX file: magic number 0x{found:08X}, expected "
             f"0x{magic:08X}. The file is corrupt or of another kind."
         )
     ndim = magic & 0xFF
-    header = 4 + 4 * ndim
-    if len(raw) < header:
-        raise ValueError(f"{path} is truncated: its IDX header needs {header} bytes.")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
-    if len(raw) != expected:
+    dims = f.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise ValueError(f"{path} is truncated: its IDX header needs {4 + 4 * ndim} bytes.")
+    shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+    size = math.prod(shape)
+    # Checked before any allocation: the header is the only thing known about the payload.
+    if size > _IDX_MAX_PAYLOAD:
         raise ValueError(
-            f"{path} is corrupt: header announces shape {shape} ({expected} bytes) but the "
-            f"file has {len(raw)} bytes."
+            f"{path} is not a plausible IDX file: its header announces shape {shape} "
+            f"({size} bytes), which exceeds the {_IDX_MAX_PAYLOAD} bytes this reader accepts."
         )
-    # Copy so that the result is writable and does not pin the raw bytes buffer.
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+    return shape
+
+
+def _read_idx_payload(f: BinaryIO, path: Path, shape: tuple[int, ...]) -> np.ndarray:
+    """Read exactly the payload ``shape`` declares, in chunks, and check nothing follows.
+
+    The buffer is allocated once at the declared size and filled by at most
+    :data:`_IDX_CHUNK` bytes at a time, so memory never exceeds the declared payload plus
+    a chunk, however much a (gzip) stream would go on to produce: one extra byte is read
+    to detect trailing data, never the rest.
+    """
+    expected = math.prod(shape)
+    out = np.empty(expected, dtype=np.uint8)
+    view = memoryview(out)
+    got = 0
+    while got < expected:
+        n = f.readinto(view[got : got + _IDX_CHUNK])
+        if not n:
+            break
+        got += n
+    trailing = got == expected and bool(f.read(1))
+    if got < expected or trailing:
+        header = 4 + 4 * len(shape)
+        held = "more than that" if trailing else f"{header + got} bytes"
+        raise ValueError(
+            f"{path} is corrupt: header announces shape {shape} ({header + expected} "
+            f"bytes) but the file has {held}."
+        )
+    return out.reshape(shape)
+
+
+def _read_idx(path: Path, magic: int) -> np.ndarray:
+    """Parse one unsigned-byte IDX file, gzipped or not, validating its magic and length.
+
+    The file is streamed, never read whole: a small ``.gz`` that decompresses to gigabytes
+    (a gzip bomb) costs no more memory than the payload its header declares.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as f:
+            shape = _read_idx_header(f, path, magic)
+            return _read_idx_payload(f, path, shape)
+    except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"Cannot read {path}: corrupt or truncated file ({exc}).") from exc
 
 
 def _find_file(directory: Path, name: str) -> Path | None:
@@ -298,7 +372,8 @@ def load_mnist(
     FileNotFoundError
         If no files are found and ``download=False``; the message lists where it looked.
     ValueError
-        If a file is corrupt (wrong IDX magic number, truncated, inconsistent lengths).
+        If a file is corrupt (wrong IDX magic number, truncated, inconsistent lengths,
+        data beyond the size its header declares) or its header declares more than 2 GiB.
 
     Examples
     --------
@@ -345,7 +420,8 @@ def load_fashion_mnist(
     FileNotFoundError
         If no files are found and ``download=False``; the message lists where it looked.
     ValueError
-        If a file is corrupt (wrong IDX magic number, truncated, inconsistent lengths).
+        If a file is corrupt (wrong IDX magic number, truncated, inconsistent lengths,
+        data beyond the size its header declares) or its header declares more than 2 GiB.
 
     Examples
     --------
@@ -363,25 +439,144 @@ def load_fashion_mnist(
     return _load_idx_dataset("Fashion-MNIST", "FashionMNIST", dirs, base, train, download, hint)
 
 
-def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+class _ForbiddenGlobalError(ValueError):
+    """A CIFAR-10 batch names a global outside :data:`_CIFAR_PICKLE_GLOBALS`."""
+
+
+def _latin1_encode(text: str, encoding: str = "latin1") -> bytes:
+    """``_codecs.encode`` as pickles written by Python 3 with protocol 0-2 use it.
+
+    Those protocols have no bytes opcode, so ``bytes`` (an array's raw data) is pickled as
+    ``_codecs.encode(text, "latin1")``. Only that call is allowed, not any codec.
+    """
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(
+            f"_codecs.encode is only allowed on text with 'latin1'; got {type(text).__name__} "
+            f"and {encoding!r}."
+        )
+    return text.encode("latin1")
+
+
+# Every global a CIFAR-10 batch may name: numpy's array reconstruction, as the official
+# files (Python 2, numpy 1: numpy.core) and batches re-pickled by Python 3 and numpy 2
+# (numpy._core; protocol 5 rebuilds arrays with _frombuffer) name it. Names are mapped to
+# objects here, never imported from the file's text.
+_CIFAR_PICKLE_GLOBALS: dict[tuple[str, str], Any] = {
+    ("numpy.core.multiarray", "_reconstruct"): _np_reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _np_reconstruct,
+    ("numpy.core.numeric", "_frombuffer"): _np_frombuffer,
+    ("numpy._core.numeric", "_frombuffer"): _np_frombuffer,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+    ("_codecs", "encode"): _latin1_encode,
+}
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """An unpickler that builds CIFAR-10 batches and never executes code.
+
+    Pickle opcodes build containers, strings and numbers by themselves; anything callable
+    must first be looked up with :meth:`find_class` (for ``GLOBAL``, ``STACK_GLOBAL`` and
+    the extension-registry opcodes alike), which only hands out
+    :data:`_CIFAR_PICKLE_GLOBALS`. A crafted batch whose ``__reduce__`` names
+    ``os.system`` is refused before anything is called.
+
+    Parameters
+    ----------
+    file : binary file
+        The open batch.
+    path : Path
+        Its path, for error messages.
+    """
+
+    def __init__(self, file: BinaryIO, path: Path) -> None:
+        # encoding="bytes": the official batches come from Python 2, whose str keys and
+        # raw array data must stay bytes (keys b"data", b"labels").
+        super().__init__(file, encoding="bytes")
+        self._path = path
+
+    def find_class(self, module: str, name: str) -> Any:
+        """Return an allowed global; refuse every other one."""
+        try:
+            found = _CIFAR_PICKLE_GLOBALS[(module, name)]
+        except KeyError:
+            raise _ForbiddenGlobalError(
+                f"{self._path} refers to {module}.{name}, which a CIFAR-10 batch never "
+                "holds; refusing to load it (batches may only rebuild numpy arrays)."
+            ) from None
+        # A pickle may BUILD on any object it names, which sets a Python function's
+        # attributes (``__defaults__`` included) for the whole process: hand out a fresh
+        # wrapper instead. The types and the builtin refuse such writes themselves, and
+        # numpy ignores __setstate__ on its shared builtin dtypes.
+        return functools.partial(found) if isinstance(found, types.FunctionType) else found
+
+
+def _invalid_cifar(path: Path, why: str) -> ValueError:
+    return ValueError(
+        f"{path} is not a valid CIFAR-10 batch (expected a pickled dict with keys b'data' "
+        f"and b'labels'): {why}"
+    )
+
+
+def _integer_array(batch: dict[Any, Any], key: bytes, path: Path) -> np.ndarray:
+    """``batch[key]`` as an integer array (an array or nested lists of int)."""
     try:
-        with open(path, "rb") as f:
-            # The official CIFAR-10 distribution is a pickle; only load files you trust.
-            batch = pickle.load(f, encoding="bytes")
-        data = np.asarray(batch[b"data"], dtype=np.uint8)
-        labels = np.asarray(batch[b"labels"], dtype=np.int64)
-    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{path} is not a valid CIFAR-10 batch (expected a pickled dict with keys "
-            f"b'data' and b'labels'): {exc!r}"
-        ) from exc
-    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or len(labels) != len(data):
-        raise ValueError(
-            f"{path}: expected data of shape (n, 3072) and n labels, got data {data.shape} "
-            f"and {len(labels)} labels."
+        array = np.asarray(batch[key])
+    except (ValueError, TypeError) as exc:  # ragged nested lists, odd objects
+        raise _invalid_cifar(path, f"{key!r} is not an array ({exc}).") from exc
+    # Not cast: a silent cast to uint8 would wrap floats and out-of-range values.
+    if array.dtype.kind not in "ui":
+        raise _invalid_cifar(path, f"{key!r} holds {array.dtype} values, not integers.")
+    return array
+
+
+def _check_cifar_batch(batch: Any, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Validate an unpickled batch and return its images ``(n, 3, 32, 32)`` and labels."""
+    if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
+        # A few keys, each cut short: a hostile file must not make the message huge.
+        keys = [repr(key)[:40] for key in list(batch)[:8]] if isinstance(batch, dict) else None
+        found = f"a dict with keys {keys}" if keys is not None else type(batch).__name__
+        raise _invalid_cifar(path, f"found {found}.")
+    data = _integer_array(batch, b"data", path)
+    labels = _integer_array(batch, b"labels", path)
+    if data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or labels.shape != (len(data),):
+        raise _invalid_cifar(
+            path,
+            f"expected data of shape (n, 3072) and n labels, got data {data.shape} and "
+            f"labels {labels.shape}.",
+        )
+    if data.size and (data.min() < 0 or data.max() > 255):
+        raise _invalid_cifar(path, "pixel values must lie in 0..255.")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise _invalid_cifar(
+            path, f"labels must lie in 0..9, found {labels.min()}..{labels.max()}."
         )
     # Rows are stored channel-major (1024 red, 1024 green, 1024 blue): already (C, H, W).
-    return data.reshape(-1, 3, 32, 32), labels
+    images = data.astype(np.uint8, copy=False).reshape(-1, 3, 32, 32)
+    return images, labels.astype(np.int64, copy=False)
+
+
+def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Read one CIFAR-10 python batch with :class:`_CifarUnpickler` and validate it."""
+    try:
+        with open(path, "rb") as f:
+            batch = _CifarUnpickler(f, path).load()
+    except _ForbiddenGlobalError:
+        raise  # already names the file and the global
+    except (
+        pickle.UnpicklingError,
+        EOFError,
+        AttributeError,
+        IndexError,
+        KeyError,
+        TypeError,
+        ValueError,
+        OverflowError,
+        MemoryError,
+        RecursionError,
+    ) as exc:  # what a corrupt pickle stream makes the unpickler raise
+        raise _invalid_cifar(path, repr(exc)) from exc
+    return _check_cifar_batch(batch, path)
 
 
 def load_cifar10(
@@ -391,7 +586,9 @@ def load_cifar10(
 
     The batches (``data_batch_1`` .. ``data_batch_5``, ``test_batch``) are read from
     ``root/cifar-10-batches-py/`` (the layout of the official archive and of torchvision)
-    or from ``root`` itself. They are pickles: only load files from a trusted source.
+    or from ``root`` itself. They are pickles, read with a restricted unpickler that never
+    executes code: it builds dicts, lists, strings, numbers and numpy arrays, and refuses
+    a file that names any other global (as a pickle crafted to run commands must).
 
     Parameters
     ----------
@@ -414,7 +611,9 @@ def load_cifar10(
     FileNotFoundError
         If no batches are found and ``download=False``; the message lists where it looked.
     ValueError
-        If a batch is corrupt or has the wrong shape.
+        If a batch is corrupt, is not a dict of ``(n, 3072)`` pixels in 0..255 and ``n``
+        labels in 0..9, or names a global a CIFAR-10 batch never holds; the message names
+        the file.
 
     Examples
     --------

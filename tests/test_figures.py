@@ -29,9 +29,15 @@ def smote_images(digits, tmp_path_factory):
     X, y = digits
     sampler = FlattenSampler(SMOTE(k_neighbors=3, random_state=0))
     sampler.fit_resample(X, y)
-    folder = tmp_path_factory.mktemp("artifacts")
+    folder = tmp_path_factory.mktemp("results")
     path = save_sample_images(
-        sampler, X, y, classes=np.unique(y), random_state=0, path=folder / "smote", per_class=4
+        sampler,
+        X,
+        y,
+        classes=np.unique(y),
+        random_state=0,
+        path=folder / "artifacts" / "smote.npz",
+        per_class=4,
     )
     return folder, path
 
@@ -83,7 +89,7 @@ def make_rows(dataset="fashion_mnist", scores=None, images=None):
 def test_smote_artifact_holds_synthetic_images_of_each_grown_class(digits, smote_images):
     X, y = digits
     _, path = smote_images
-    assert path.name == "smote"  # written where asked, no ".npz" appended
+    assert path.name == "smote.npz"  # written where asked
     with np.load(path) as saved:
         generated, labels = saved["generated"], saved["generated_labels"]
         real, real_labels = saved["real"], saved["real_labels"]
@@ -174,7 +180,7 @@ FASHION_NAMES = list(DATASETS["fashion_mnist"].class_names)
 
 def test_image_grid_parts_real_and_synthetic_with_class_names(smote_images, drawn):
     folder, path = smote_images
-    rows = make_rows(images={"smote": path.name})
+    rows = make_rows(images={"smote": f"artifacts/{path.name}"})
     figures_module.write_figures(rows, folder, "fashion_mnist")
     fig = drawn["fashion_mnist_smote_images.png"]
     assert (folder / "figures" / "fashion_mnist_smote_images.png").is_file()
@@ -206,14 +212,15 @@ def test_every_resampling_method_gets_an_image_grid(smote_images, drawn):
     folder, path = smote_images
     classes = np.arange(10)
     np.savez_compressed(
-        folder / "old_deepsmote.npz",
+        folder / "artifacts" / "old_deepsmote.npz",
         classes=classes,
         generated=np.ones((10, 3, 1, 8, 8), dtype=np.float32),
         real=np.zeros((10, 1, 8, 8), dtype=np.float32),
         real_labels=classes,
     )
     rows = make_rows(
-        dataset="digits", images={"smote": path.name, "deepsmote": "old_deepsmote.npz"}
+        dataset="digits",
+        images={"smote": f"artifacts/{path.name}", "deepsmote": "artifacts/old_deepsmote.npz"},
     )
     figures_module.write_figures(rows, folder, "digits")
     assert {"digits_smote_images.png", "digits_deepsmote_images.png"} <= set(drawn)

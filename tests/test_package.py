@@ -35,6 +35,7 @@ MODULES_WITH_EXAMPLES = {
     "imblearn_deep.comparison.grid": 1,
     "imblearn_deep.comparison.runner": 1,
     "imblearn_deep.comparison.store": 8,
+    "imblearn_deep.comparison.records": 8,
     "imblearn_deep.comparison.tables": 7,
     "imblearn_deep.comparison.figures": 2,
     "imblearn_deep.comparison.cell": 10,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from numbers import Integral
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,11 @@ from numpy.typing import ArrayLike
 from .quality import synthetic_samples
 from .store import atomic_write
 
-__all__ = ["save_sample_images"]
+__all__ = ["read_sample_images", "save_sample_images"]
+
+# The most an artifact may unpack to: a grid of a few images per class is kilobytes to a
+# few megabytes; a file that claims more is not one of ours (a zip bomb, say).
+MAX_ARTIFACT_BYTES = 256 * 2**20
 
 
 def save_sample_images(
@@ -106,3 +111,88 @@ def save_sample_images(
     )
     atomic_write(path, buffer.getvalue())
     return path
+
+
+def read_sample_images(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The arrays of an image artifact written by :func:`save_sample_images`, checked.
+
+    An artifact may come from someone else: it is read without unpickling, its declared
+    size is checked before anything is unpacked, and every array must have the shape and
+    kind of numbers the writer gives it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.npz`` file.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``classes``, ``real``, ``real_labels``, ``generated``, ``generated_labels``.
+        Artifacts written before every sampler had a grid (``generated`` of shape
+        (classes, per class, ...), no labels) are returned in today's form.
+
+    Raises
+    ------
+    ValueError
+        If the file is not such an artifact (the message says why).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp(), "bad.npz")
+    >>> _ = path.write_bytes(b"not a zip")
+    >>> read_sample_images(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: not an image artifact (not a .npz archive)
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise ValueError("not an image artifact (not a .npz archive)") from error
+    if unpacked > MAX_ARTIFACT_BYTES:
+        raise ValueError(
+            f"not an image artifact (it unpacks to {unpacked:,} bytes, more than "
+            f"{MAX_ARTIFACT_BYTES:,})"
+        )
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            arrays = {key: saved[key] for key in saved.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        raise ValueError(f"not an image artifact ({error})") from error
+    return _checked(arrays)
+
+
+def _checked(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``arrays`` in today's form when they are a valid artifact; else ValueError."""
+    missing = {"classes", "real", "real_labels", "generated"} - set(arrays)
+    if missing:
+        raise ValueError(f"not an image artifact (no {', '.join(sorted(missing))})")
+    if "generated_labels" not in arrays:
+        # Written before every sampler had a grid: the deep samplers' images only, as
+        # ``generated`` of shape (classes, per class, ...).
+        generated = arrays["generated"]
+        if generated.ndim < 3 or len(generated) != len(arrays["classes"]):
+            raise ValueError("not an image artifact (generated images of no known shape)")
+        arrays["generated"] = generated.reshape(-1, *generated.shape[2:])
+        arrays["generated_labels"] = np.repeat(arrays["classes"], generated.shape[1])
+    real, generated = arrays["real"], arrays["generated"]
+    images_ok = (
+        real.ndim in (3, 4)
+        and real.shape[1:] == generated.shape[1:]
+        and (real.ndim == 3 or 1 <= real.shape[1] <= 4)
+        and len(real) == len(arrays["real_labels"])
+        and len(generated) == len(arrays["generated_labels"])
+        and len(real) > 0
+        and all(a.dtype.kind in "biuf" for a in (real, generated))
+        and all(np.isfinite(a).all() for a in (real, generated) if a.dtype.kind == "f")
+        and arrays["classes"].ndim == 1
+        and len(arrays["classes"]) > 0
+        and all(arrays[k].dtype.kind in "biufU" for k in ("classes", "real_labels"))
+        and arrays["generated_labels"].dtype.kind in "biufU"
+    )
+    if not images_ok:
+        raise ValueError("not an image artifact (arrays of the wrong shape or kind)")
+    return arrays

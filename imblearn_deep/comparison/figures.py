@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,13 +21,15 @@ import numpy as np
 
 from .. import __version__
 from ..datasets import DATASETS
-from .store import atomic_write, jsonable
+from .artifacts import read_sample_images
+from .records import confined, safe_name
+from .store import FIGURES_DIR, atomic_write, jsonable, move_aside
 from .tables import by_method, class_names, mean_std
 
 __all__ = ["FIGURES_DIR", "write_figures"]
 
-#: The figures' folder inside a results folder.
-FIGURES_DIR = "figures"
+# A figure's file name, as the kept list of figures may give it.
+_FIGURE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.png")
 
 
 def _figure_class():
@@ -152,19 +155,6 @@ def _as_images(X: np.ndarray) -> tuple[np.ndarray, str | None]:
     return X.transpose(0, 2, 3, 1)[..., :3], None
 
 
-def _load_images(path: Path) -> dict[str, np.ndarray]:
-    """The arrays of an image artifact (see ``artifacts.save_sample_images``)."""
-    with np.load(path) as saved:
-        arrays = {key: saved[key] for key in saved.files}
-    if "generated_labels" not in arrays:
-        # Written before every sampler had a grid: the deep samplers' images only, as
-        # ``generated`` of shape (classes, per class, ...).
-        generated = arrays["generated"]
-        arrays["generated"] = generated.reshape(-1, *generated.shape[2:])
-        arrays["generated_labels"] = np.repeat(arrays["classes"], generated.shape[1])
-    return arrays
-
-
 # Inches per image in the grids, and the gap between the real and the synthetic block,
 # in image widths.
 _IMAGE_INCHES = 0.5
@@ -185,8 +175,7 @@ def _mosaic(images: np.ndarray, labels, classes, n_cols: int, pad: int) -> np.nd
     return out
 
 
-def _plot_images(Figure, row, output: Path, path: Path) -> str:
-    saved = _load_images(output / row["images"])
+def _plot_images(Figure, saved: dict[str, np.ndarray], row: dict, path: Path) -> str:
     classes = saved["classes"]
     real, real_labels = saved["real"], saved["real_labels"]
     synthetic, synthetic_labels = saved["generated"], saved["generated_labels"]
@@ -258,7 +247,8 @@ def _plot_history(Figure, rows, path: Path) -> str:
             for index, name in enumerate(losses):
                 ax.plot(
                     [rec["epoch"] for rec in records],
-                    [rec[name] for rec in records],
+                    # An epoch without this loss (a gap, not an error) draws no point.
+                    [np.nan if rec.get(name) is None else rec[name] for rec in records],
                     color=f"C{index}",
                     alpha=0.8,
                     linewidth=1,
@@ -271,17 +261,32 @@ def _plot_history(Figure, rows, path: Path) -> str:
     return _save(fig, path)
 
 
+def _artifact(row: dict, output: Path) -> dict[str, np.ndarray] | None:
+    """The images of the artifact ``row`` names, or None: none, or it leaves the folder,
+    or it is damaged (then moved aside, with a warning; the row's scores stay)."""
+    path = confined(output, row.get("images", ""))
+    if path is None or not path.is_file():
+        return None
+    try:
+        return read_sample_images(path)
+    except ValueError as error:
+        move_aside(path, str(error))
+        return None
+
+
 def _draw(Figure, rows: list[dict], output: Path, dataset: str) -> list[tuple[str, str]]:
     folder = output / FIGURES_DIR
+    # File names built from record fields go through the one sanitiser.
+    stem = safe_name(dataset)
     made = [
         (
             "Test macro-F1 per sampler and seed",
-            _plot_scores(Figure, rows, folder / f"{dataset}_f1.png"),
+            _plot_scores(Figure, rows, folder / f"{stem}_f1.png"),
         ),
-        ("Per-class test recall", _plot_recall(Figure, rows, folder / f"{dataset}_recall.png")),
+        ("Per-class test recall", _plot_recall(Figure, rows, folder / f"{stem}_recall.png")),
         (
             "Confusion matrices",
-            _plot_confusions(Figure, rows, folder / f"{dataset}_confusion.png"),
+            _plot_confusions(Figure, rows, folder / f"{stem}_confusion.png"),
         ),
     ]
     ok = [r for r in rows if r["status"] == "ok"]
@@ -291,18 +296,20 @@ def _draw(Figure, rows: list[dict], output: Path, dataset: str) -> list[tuple[st
         classifier = next(r["classifier"] for r in ok if r["sampler"] == sampler)
         mine = [r for r in ok if r["sampler"] == sampler and r["classifier"] == classifier]
         label = mine[0]["sampler_label"]
+        stem = safe_name(f"{dataset}_{sampler}")
         with_images = [r for r in mine if r.get("images")]
-        if with_images and (output / with_images[0]["images"]).is_file():
-            name = folder / f"{dataset}_{sampler}_images.png"
+        saved = _artifact(with_images[0], output) if with_images else None
+        if saved is not None:
+            name = folder / f"{stem}_images.png"
             made.append(
                 (
                     f"{label}: real and synthetic images",
-                    _plot_images(Figure, with_images[0], output, name),
+                    _plot_images(Figure, saved, with_images[0], name),
                 )
             )
         with_history = [r for r in mine if r.get("history")]
         if with_history:
-            name = folder / f"{dataset}_{sampler}_training.png"
+            name = folder / f"{stem}_training.png"
             made.append(
                 (f"{label}: generator training losses", _plot_history(Figure, with_history, name))
             )
@@ -356,20 +363,33 @@ def write_figures(
     Figure = _figure_class()
     if Figure is None or not any(r["status"] == "ok" for r in rows):
         return []
-    record = output / FIGURES_DIR / f".{dataset}_figures.json"
+    record = output / FIGURES_DIR / f".{safe_name(dataset)}_figures.json"
     digest = _digest(rows)
-    try:
-        kept = json.loads(record.read_text())
-    except (OSError, ValueError):
-        kept = None
-    if (
-        not redraw
-        and isinstance(kept, dict)
-        and kept.get("digest") == digest
-        and all((output / FIGURES_DIR / name).is_file() for _, name in kept["figures"])
-    ):
-        return [tuple(figure) for figure in kept["figures"]]
+    kept = _kept_figures(record, digest)
+    if not redraw and kept and all((output / FIGURES_DIR / name).is_file() for _, name in kept):
+        return kept
     record.unlink(missing_ok=True)
-    made = _draw(Figure, rows, output, dataset)
+    import matplotlib
+
+    # Labels are data (a sampler's label, a class name): never parsed as math.
+    with matplotlib.rc_context({"text.parse_math": False}):
+        made = _draw(Figure, rows, output, dataset)
+    record.parent.mkdir(exist_ok=True)
     atomic_write(record, json.dumps({"digest": digest, "figures": made}, indent=1))
     return made
+
+
+def _kept_figures(record: Path, digest: str) -> list[tuple[str, str]] | None:
+    """The figures listed in ``record`` when it is the list drawn from the rows of
+    ``digest`` and names only plain figure files; None otherwise (they are redrawn)."""
+    try:
+        kept = json.loads(record.read_text(encoding="utf-8"))
+        figures = kept["figures"] if kept.get("digest") == digest else None
+        if not isinstance(figures, list):
+            return None
+        pairs = [(str(caption), name) for caption, name in figures]
+    except (OSError, ValueError, TypeError, AttributeError, KeyError):
+        return None
+    if not all(isinstance(name, str) and _FIGURE_NAME.fullmatch(name) for _, name in pairs):
+        return None
+    return pairs

@@ -11,18 +11,35 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..datasets import DATASETS
-from .figures import FIGURES_DIR, write_figures
+from .figures import write_figures
 from .stats import paired_section, ranks_across_datasets
-from .store import BALANCED_TEST, ResultsStore, atomic_write, report_columns
-from .tables import by_method, class_names, markdown_table, mean_std
+from .store import (
+    BALANCED_TEST,
+    FIGURES_DIR,
+    REPORT,
+    ResultsStore,
+    atomic_write,
+    report_columns,
+)
+from .tables import (
+    by_method,
+    class_names,
+    markdown_code,
+    markdown_table,
+    markdown_text,
+    mean_std,
+)
 
 __all__ = ["summary_table", "write_report"]
 
-REPORT = "report.md"
+# A row's free text, escaped before it enters the report: a record is data, and Markdown
+# or HTML in a label would otherwise render (an image fetched from elsewhere, a link).
+_TEXT_FIELDS = ("sampler_label", "classifier_label", "preset", "error")
 
 
 def _fmt(values: Sequence[float | None], digits: int = 3) -> str:
@@ -82,11 +99,11 @@ def _recall_table(rows: list[dict]) -> str:
     ok = [r for r in rows if r["status"] == "ok"]
     classes = ok[0]["classes"]
     counts = ok[0]["test_class_counts"]
-    names = class_names(ok[0]["dataset"], classes)
+    names = _class_names(ok[0]["dataset"], classes)
     header = [
         "Sampler",
         "Classifier",
-        *(f"{name} (n={counts[str(c)]})" for c, name in zip(classes, names, strict=True)),
+        *(f"{name} (n={counts.get(str(c), 0)})" for c, name in zip(classes, names, strict=True)),
     ]
     body = []
     for group in by_method(ok).values():
@@ -100,7 +117,8 @@ def _params_table(rows: list[dict]) -> str:
     for group in by_method([r for r in rows if r["status"] == "ok"]).values():
         for r in sorted(group, key=lambda r: r["seed"]):
             params = ", ".join(
-                f"`{k.split('__')[-1]}={v}`" for k, v in sorted(r["best_params"].items())
+                markdown_code(f"{k.split('__')[-1]}={v}")
+                for k, v in sorted(r["best_params"].items())
             )
             body.append(
                 [
@@ -146,7 +164,7 @@ def _quality_table(rows: list[dict]) -> str | None:
                 *per_class,
             ]
         )
-    names = class_names(measured[0]["dataset"], classes)
+    names = _class_names(measured[0]["dataset"], classes)
     header = ["Sampler", "Judge", "Label fidelity", "Class Fréchet (mean)", *names]
     return markdown_table(header, body)
 
@@ -286,21 +304,53 @@ def write_report(output: str | os.PathLike = "results", *, redraw: bool = False)
     """
     store = ResultsStore(output)
     # Under the folder's lock: another run recording a cell meanwhile waits, so the
-    # report and the figures describe one set of rows.
+    # report, the views and the figures describe one set of rows.
     with store.locked():
+        store.write_views()
         return _write_report(store.rows(), store.folder, redraw=redraw)
+
+
+def _escaped(row: dict) -> dict:
+    return {**row, **{key: markdown_text(row[key]) for key in _TEXT_FIELDS if key in row}}
+
+
+def _class_names(dataset: str, classes: Sequence) -> list[str]:
+    return [markdown_text(name) for name in class_names(dataset, classes)]
+
+
+def _one_dataset(rows: list[dict], dataset: str) -> list[dict]:
+    """The rows of ``dataset`` that share its first row's classes and test set; the others
+    (rows of other data under the same name) are named in a warning and left out."""
+    mine = [r for r in rows if r["dataset"] == dataset]
+    reference = next((r for r in mine if r["status"] == "ok"), mine[0])
+
+    def data(row):
+        return row["classes"], row["test_class_counts"]
+
+    kept = [r for r in mine if data(r) == data(reference)]
+    if len(kept) < len(mine):
+        others = ", ".join(r["cell"] for r in mine if data(r) != data(reference))
+        warnings.warn(
+            f"cells {others} of dataset {dataset!r} have other classes or another test set "
+            f"than cell {reference['cell']}; left out of the report.",
+            stacklevel=3,
+        )
+    return kept
 
 
 def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
     parts = ["# Over-sampler comparison\n"]
     if not rows:
         parts.append("No results yet: run `imblearn-deep compare` first.\n")
+    shown_rows = []
     for dataset in dict.fromkeys(r["dataset"] for r in rows):
-        mine = [r for r in rows if r["dataset"] == dataset]
+        raw = _one_dataset(rows, dataset)
+        shown_rows += raw
+        mine = [_escaped(r) for r in raw]
         ok = [r for r in mine if r["status"] == "ok"]
         presets = ", ".join(dict.fromkeys(r["preset"] for r in mine))
         info = DATASETS.get(dataset)
-        title = info.title if info else dataset
+        title = info.title if info else markdown_text(dataset)
         parts.append(f"## {title} (preset {presets})\n\n{_protocol(mine)}\n")
         if ok:
             parts += [
@@ -349,13 +399,16 @@ def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
                 "### Failed cells\n",
                 markdown_table(["Sampler", "Classifier", "Seed", "Error"], body) + "\n",
             ]
-        figures = write_figures(mine, output, dataset, redraw=redraw)
+        # The figures draw the labels as they are (text in a picture formats nothing).
+        figures = write_figures(raw, output, dataset, redraw=redraw)
         if figures:
             parts.append("### Figures\n")
-            parts += [f"![{title}]({FIGURES_DIR}/{name})\n" for title, name in figures]
+            parts += [
+                f"![{markdown_text(caption)}]({FIGURES_DIR}/{name})\n" for caption, name in figures
+            ]
         elif ok:
             parts.append("_Figures need matplotlib: pip install 'imblearn-deep[plots]'._\n")
-    across = ranks_across_datasets(rows)
+    across = ranks_across_datasets([_escaped(r) for r in shown_rows])
     if across:
         parts.append(across)
     path = output / REPORT

@@ -26,6 +26,7 @@ from typing import Any
 import joblib
 import numpy as np
 
+from ._watchdog import watch_parent
 from .cell import Cell, cross_validates, fingerprint, run_cell
 from .environment import parallel_backend, torch_threads
 from .estimate import estimate_run, format_duration
@@ -303,6 +304,15 @@ def run_comparison(
         if len(balanced_test) != 2:
             raise ValueError("balanced_test must be a pair (X, y).")
         balanced_test = (np.asarray(balanced_test[0]), np.asarray(balanced_test[1]))
+    for name, labels in (("y_test", y_test), ("balanced_test", (balanced_test or (0, []))[1])):
+        # A test class the classifiers never saw has no column of the confusion matrix:
+        # its scores could not be checked against it, and no method can score on it.
+        unseen = np.setdiff1d(labels, y_train)
+        if len(unseen):
+            raise ValueError(
+                f"{name} holds classes that y_train does not: {unseen.tolist()}; every test "
+                "class needs training images."
+            )
     worker = _CellWorker(
         data=data,
         # Without a balanced test set, the hash of the data alone: folders recorded before
@@ -325,6 +335,7 @@ def run_comparison(
             for cell in cells
         },
         n_cells=len(cells),
+        main_pid=os.getpid(),
     )
     done: dict[int, dict] = {}
     timer = _Progress(len(cells), jobs, verbose)
@@ -352,7 +363,12 @@ def run_comparison(
         if jobs == 1:
             results = (worker(*task) for task in tasks)
         else:
-            results = joblib.Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            # No more workers than cells: an idle worker would outlive a killed run until
+            # loky's idle timeout (only a worker that runs a cell watches its parent).
+            n_workers = jobs
+            if backend == "loky":
+                n_workers = max(1, min(joblib.effective_n_jobs(jobs), len(tasks)))
+            results = joblib.Parallel(n_jobs=n_workers, return_as="generator_unordered")(
                 joblib.delayed(worker)(*task) for task in tasks
             )
         deferred = []
@@ -433,6 +449,8 @@ class _CellWorker:
     verbose: int
     ranks: dict
     n_cells: int
+    # The run's process: a worker process it started ends when it dies (_watchdog).
+    main_pid: int | None = None
 
     def judge(self, cell: Cell):
         key = (self.data_hash, cell.classifier.name, cell.seed)
@@ -448,6 +466,9 @@ class _CellWorker:
     def __call__(self, number: int, cell: Cell, wait: bool, cache_root: str):
         """``(number, row, ran)``: row None when another run holds the cell; ``ran``
         False when the row was recorded before."""
+        # In a parallel worker (not the main process), end with the run even if it is
+        # killed with SIGKILL: loky would compute the cell to its end for nobody.
+        watch_parent(self.main_pid)
         with (
             stop_on_signals() as guard,
             torch_threads(self.threads),

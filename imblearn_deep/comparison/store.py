@@ -26,19 +26,18 @@ import io
 import json
 import math
 import os
-import re
 import uuid
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import joblib
 import numpy as np
 from filelock import FileLock
 from sklearn.metrics import confusion_matrix, recall_score
 
 from ..metrics import SCORES
+from .records import ARTIFACTS_DIR, check_row, confined, safe_name
 
 __all__ = [
     "BALANCED_TEST",
@@ -57,11 +56,12 @@ __all__ = [
 RESULTS_JSON = "results.json"
 RESULTS_CSV = "results.csv"
 CELLS_DIR = "cells"
-ARTIFACTS_DIR = "artifacts"
 LOCK = ".lock"
-
-# What makes a row a row: a record without these is damage, not a result.
-_REQUIRED = ("cell", "status", "dataset", "sampler", "classifier", "seed")
+#: The figures' folder inside a results folder.
+FIGURES_DIR = "figures"
+REPORT = "report.md"
+# Everything a run writes at the top of a folder: none of it may be a link leading out.
+_LAYOUT = (CELLS_DIR, ARTIFACTS_DIR, FIGURES_DIR, LOCK, RESULTS_JSON, RESULTS_CSV, REPORT)
 
 IDENTITY_COLUMNS = ("dataset", "preset", "sampler", "classifier", "seed", "status")
 
@@ -228,46 +228,83 @@ def cell_slug(key: str) -> str:
     """
     dataset, *rest = key.split("|")
     slug = "__".join([dataset, *rest]).replace("seed=", "seed")
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "-", slug)
-    # Two keys that differ only in unsafe characters must not share a file.
-    return safe if safe == slug else f"{safe}-{joblib.hash(key)[:8]}"
+    # Hashed by the key: two keys that differ only in unsafe characters get two files.
+    return safe_name(slug, unique_by=key)
 
 
 def _where(error: json.JSONDecodeError) -> str:
     return f"line {error.lineno}, column {error.colno}: {error.msg}"
 
 
-def _check_row(value) -> str | None:
-    """Why ``value`` is not a row, or None."""
-    if not isinstance(value, dict):
-        return f"expected a JSON object (a row), got {type(value).__name__}"
-    missing = [key for key in _REQUIRED if key not in value]
-    return f"a row needs the fields {', '.join(missing)}" if missing else None
+def _no_constant(name: str):
+    # Strict JSON: NaN and Infinity are no numbers a record may hold.
+    raise ValueError(f"{name} is not a number a record may hold")
 
 
-def _move_aside(path: Path, reason: str) -> Path:
+def _read_text(path: Path) -> tuple[str | None, str | None]:
+    """The UTF-8 text of ``path`` and None, or None and why it cannot be read as text.
+
+    A missing file gives (None, None): another run moved or replaced it meanwhile.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, None
+    except OSError as error:  # a folder named like a record, a file we may not read…
+        return None, error.strerror or type(error).__name__
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        return None, f"not UTF-8 text (byte {error.start})"
+
+
+def _parse_row(text: str) -> tuple[dict | None, str | None]:
+    """The row a record's text holds and None, or None and why it is not a trusted row."""
+    try:
+        row = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        return None, _where(error)
+    except (ValueError, RecursionError) as error:
+        return None, str(error) or type(error).__name__
+    problem = check_row(row)
+    return (None, problem) if problem else (row, None)
+
+
+def move_aside(path: Path, reason: str) -> None:
+    """Move a damaged file (or folder) of a results folder aside to ``*.damaged``, with a
+    warning naming it and the reason; it is never read again, never deleted."""
     aside = path.with_name(path.name + ".damaged")
     n = 1
-    while aside.exists():
+    while aside.exists() or aside.is_symlink():
         n += 1
         aside = path.with_name(f"{path.name}.damaged{n}")
-    os.replace(path, aside)
+    try:
+        os.replace(path, aside)
+    except FileNotFoundError:  # another run moved it first
+        return
+    except OSError as error:
+        warnings.warn(
+            f"{path} is damaged ({reason}) and could not be moved aside ({error}); skipped.",
+            stacklevel=3,
+        )
+        return
     warnings.warn(f"{path} is damaged ({reason}); moved aside to {aside.name}.", stacklevel=3)
-    return aside
 
 
 def _recover_rows(text: str) -> tuple[list[dict], str | None]:
     """The intact rows of a JSON list of rows, and where it first broke (None: intact)."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         broken = _where(error)
+    except (ValueError, RecursionError) as error:
+        broken = str(error) or type(error).__name__
     else:
         if isinstance(value, list):
-            rows = [row for row in value if _check_row(row) is None]
+            rows = [row for row in value if check_row(row) is None]
             bad = len(value) - len(rows)
             return rows, (f"{bad} element(s) are not rows" if bad else None)
-        return [], _check_row(value) if isinstance(value, dict) else "expected a list of rows"
+        return [], check_row(value) if isinstance(value, dict) else "expected a list of rows"
     # Decode element by element: every row before the damage survives.
     decoder, rows = json.JSONDecoder(), []
     start = text.find("[")
@@ -279,9 +316,9 @@ def _recover_rows(text: str) -> tuple[list[dict], str | None]:
             break
         try:
             value, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):
             break
-        if _check_row(value) is None:
+        if check_row(value) is None:
             rows.append(value)
     return rows, broken
 
@@ -314,6 +351,12 @@ def _csv_text(rows: list[dict]) -> str:
 class ResultsStore:
     """The results folder of a comparison: one durable record per finished cell.
 
+    Every record read is checked (:func:`~imblearn_deep.comparison.records.check_row`):
+    a damaged one is moved aside to ``*.damaged`` with a warning naming the file and the
+    reason, and its cell runs again; every other row is kept. A folder received from
+    someone else is data, never a command: a link among the folder's own files or
+    sub-folders is moved aside the same way before anything is written.
+
     Parameters
     ----------
     folder : str or path-like
@@ -325,10 +368,16 @@ class ResultsStore:
     >>> import tempfile
     >>> store = ResultsStore(tempfile.mkdtemp())
     >>> row = {"cell": "digits|ros|small_cnn|seed=0", "status": "ok", "dataset": "digits",
-    ...        "sampler": "ros", "classifier": "small_cnn", "seed": 0, "test_f1_macro": 0.9}
+    ...        "preset": "fast", "sampler": "ros", "sampler_label": "ROS",
+    ...        "classifier": "small_cnn", "classifier_label": "small CNN", "seed": 0,
+    ...        "cv_folds": 0, "classes": [0, 1], "train_class_counts": {"0": 9, "1": 3},
+    ...        "test_class_counts": {"0": 2, "1": 2}, "best_params": {},
+    ...        **dict.fromkeys([*score_columns("cv"), "cv_f1_macro_std"]),
+    ...        "sampler_fits": 1, "expected_sampler_fits": 1, "n_synthetic": 3,
+    ...        **heldout_scores([0, 0, 1, 1], [0, 0, 1, 0], classes=[0, 1])}
     >>> store.record(row)
-    >>> [r["test_f1_macro"] for r in store.rows()], store.get(row["cell"])["sampler"]
-    ([0.9], 'ros')
+    >>> round(store.rows()[0]["test_f1_macro"], 3), store.get(row["cell"])["sampler"]
+    (0.733, 'ros')
     >>> sorted(p.name for p in store.folder.iterdir())
     ['.lock', 'cells', 'results.csv', 'results.json']
     """
@@ -336,10 +385,16 @@ class ResultsStore:
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
         self.cells = self.folder / CELLS_DIR
-        self.cells.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name in _LAYOUT:
+            if (self.folder / name).is_symlink():
+                move_aside(self.folder / name, "a link, where a results folder has its own")
+        self.cells.mkdir(exist_ok=True)
         self._lock = FileLock(str(self.folder / LOCK))
         with self._lock:
             self._import_results_json()
+            if self._views_stale():
+                self.write_views()
 
     # -- records ------------------------------------------------------------------------
 
@@ -348,20 +403,22 @@ class ResultsStore:
         return self.cells / f"{cell_slug(key)}.json"
 
     def _read_record(self, path: Path) -> dict | None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:  # moved aside or replaced by another run meanwhile
-            return None
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as error:
-            _move_aside(path, _where(error))
-            return None
-        problem = _check_row(row)
+        """The trusted row of the record at ``path``, or None: gone, or damaged and moved
+        aside (the cell then runs again)."""
+        if path.is_symlink():  # a link could read (and, merged, copy) any file
+            text, problem = None, "a link, not a record"
+        else:
+            text, problem = _read_text(path)
+        if text is not None:
+            row, problem = _parse_row(text)
+            if row is not None and self.record_path(row["cell"]).name != path.name:
+                # Two files claiming one cell would count it twice in every table.
+                row, problem = None, f"it holds cell {row['cell']!r}, whose record is elsewhere"
+            if row is not None:
+                return row
         if problem:
-            _move_aside(path, problem)
-            return None
-        return row
+            move_aside(path, problem)
+        return None
 
     def get(self, key: str) -> dict | None:
         """The record of cell ``key``, or None (never run, or damaged and moved aside)."""
@@ -379,10 +436,11 @@ class ResultsStore:
         Call it only once the cell's computation has finished: the record is what a
         rerun trusts.
         """
-        problem = _check_row(row)
+        row = jsonable(row)
+        problem = check_row(row)
         if problem:
             raise ValueError(f"not a results row: {problem}.")
-        text = json.dumps(jsonable(row), indent=1, allow_nan=False)
+        text = json.dumps(row, indent=1, allow_nan=False)
         atomic_write(self.record_path(row["cell"]), text)
         self.write_views()
 
@@ -393,7 +451,10 @@ class ResultsStore:
         Yields True when held; with ``wait=False``, False at once if another run holds it.
         A killed run's claim ends with its process.
         """
-        lock = FileLock(str(self.cells / f".{cell_slug(key)}.lock"))
+        path = self.cells / f".{cell_slug(key)}.lock"
+        if path.is_symlink():  # locking would truncate whatever it points to
+            move_aside(path, "a link, where a cell's lock file belongs")
+        lock = FileLock(str(path))
         try:
             lock.acquire(timeout=-1 if wait else 0)
         except TimeoutError:
@@ -413,11 +474,25 @@ class ResultsStore:
             yield
 
     def write_views(self) -> None:
-        """Rebuild ``results.json`` and ``results.csv`` from every record."""
+        """Rebuild ``results.json`` and ``results.csv`` from every record (a file that
+        already says exactly that is left untouched)."""
         with self._lock:
             rows = self.rows()
-            atomic_write(self.folder / RESULTS_JSON, json.dumps(rows, indent=1, allow_nan=False))
-            atomic_write(self.folder / RESULTS_CSV, _csv_text(rows))
+            views = {
+                RESULTS_JSON: json.dumps(rows, indent=1, allow_nan=False),
+                RESULTS_CSV: _csv_text(rows),
+            }
+            for name, text in views.items():
+                if _read_text(self.folder / name)[0] != text:
+                    atomic_write(self.folder / name, text)
+
+    def _views_stale(self) -> bool:
+        """Whether a view is missing or older than a record (cheap: file times only)."""
+        records = [p.stat().st_mtime_ns for p in self.cells.glob("*.json") if p.is_file()]
+        if not records:
+            return False
+        views = [self.folder / RESULTS_JSON, self.folder / RESULTS_CSV]
+        return any(not v.is_file() or v.stat().st_mtime_ns < max(records) for v in views)
 
     def _import_results_json(self) -> None:
         """Check ``results.json``; in a folder without records, its rows become records.
@@ -427,11 +502,12 @@ class ResultsStore:
         unread; its intact rows are kept.
         """
         path = self.folder / RESULTS_JSON
-        if not path.is_file():
+        if not path.exists():
             return
-        rows, broken = _recover_rows(path.read_text(encoding="utf-8"))
+        text, unreadable = _read_text(path)
+        rows, broken = ([], unreadable) if text is None else _recover_rows(text)
         if broken:
-            _move_aside(path, f"{broken}; {len(rows)} intact row(s) kept")
+            move_aside(path, f"{broken}; {len(rows)} intact row(s) kept")
         legacy = not any(self.cells.glob("*.json"))
         if legacy:
             for row in rows:
@@ -468,8 +544,11 @@ def merge_results(sources: Sequence[str | os.PathLike], output: str | os.PathLik
     """Merge the results of several folders (e.g. runs split by ``--samplers``) into one.
 
     Records and their image artifacts are copied into ``output``. A cell present in more
-    than one folder must have the same configuration fingerprint in each; the newest
-    finished record is kept.
+    than one folder must have the same configuration fingerprint in each; a finished
+    record is kept over a failed one whatever their dates, then the newest. Every source
+    is read as untrusted data: damaged records are named and left out (and moved aside),
+    and an artifact is copied only from inside its folder's ``artifacts/`` to inside
+    ``output``'s.
 
     Parameters
     ----------
@@ -487,9 +566,14 @@ def merge_results(sources: Sequence[str | os.PathLike], output: str | os.PathLik
     --------
     >>> import tempfile
     >>> a, b = ResultsStore(tempfile.mkdtemp()), ResultsStore(tempfile.mkdtemp())
-    >>> base = {"status": "ok", "dataset": "digits", "classifier": "small_cnn", "seed": 0}
-    >>> a.record({**base, "cell": "digits|none|small_cnn|seed=0", "sampler": "none"})
-    >>> b.record({**base, "cell": "digits|ros|small_cnn|seed=0", "sampler": "ros"})
+    >>> base = {"status": "failed", "error": "ValueError: …", "dataset": "digits",
+    ...         "preset": "fast", "classifier": "small_cnn", "classifier_label": "small CNN",
+    ...         "seed": 0, "cv_folds": 0, "classes": [0, 1],
+    ...         "train_class_counts": {"0": 9, "1": 3}, "test_class_counts": {"0": 2, "1": 2}}
+    >>> a.record({**base, "cell": "digits|none|small_cnn|seed=0", "sampler": "none",
+    ...           "sampler_label": "none"})
+    >>> b.record({**base, "cell": "digits|ros|small_cnn|seed=0", "sampler": "ros",
+    ...           "sampler_label": "ROS"})
     >>> [r["sampler"] for r in merge_results([a.folder, b.folder], tempfile.mkdtemp())]
     ['none', 'ros']
     """
@@ -506,15 +590,34 @@ def merge_results(sources: Sequence[str | os.PathLike], output: str | os.PathLik
                     f"cell {row['cell']} was run with different configurations in "
                     f"{previous[1]} and {source}; merge only runs of the same command."
                 )
-            if previous is None or row.get("finished_at", "") >= previous[0].get("finished_at", ""):
+            if previous is None or _preference(row) >= _preference(previous[0]):
                 chosen[row["cell"]] = (row, source)
     with target.locked():
         for row, source in chosen.values():
-            if row.get("images") and (source / row["images"]).is_file():
-                destination = target.folder / row["images"]
-                if destination.resolve() != (source / row["images"]).resolve():
-                    destination.parent.mkdir(parents=True, exist_ok=True)
-                    atomic_write(destination, (source / row["images"]).read_bytes())
+            if row.get("images"):
+                _copy_artifact(row["images"], source, target.folder)
             atomic_write(target.record_path(row["cell"]), json.dumps(row, indent=1))
         target.write_views()
     return target.rows()
+
+
+def _preference(row: dict) -> tuple[bool, str]:
+    """Which of two records of one cell a merge keeps: the larger (finished, then newer)."""
+    return row["status"] == "ok", row.get("finished_at", "")
+
+
+def _copy_artifact(relative: str, source: Path, target: Path) -> None:
+    """Copy an artifact a record names, from inside ``source``'s ``artifacts/`` to inside
+    ``target``'s; a path that leaves either is never followed (a warning says so)."""
+    origin, destination = confined(source, relative), confined(target, relative)
+    if origin is None or destination is None:
+        warnings.warn(
+            f"{relative!r} (a record's artifact in {source}) leaves its results folder; "
+            "not copied.",
+            stacklevel=3,
+        )
+        return
+    if origin == destination or not origin.is_file():
+        return
+    destination.parent.mkdir(exist_ok=True)
+    atomic_write(destination, origin.read_bytes())

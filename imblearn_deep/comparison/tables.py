@@ -3,7 +3,9 @@ tables, mean ± standard deviation, rows grouped by method, class names."""
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Sequence
 
 from ..datasets import DATASETS
@@ -27,6 +29,34 @@ def markdown_table(header: Sequence[str], body: Sequence[Sequence]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in line) + " |" for line in body]
     return "\n".join(lines)
+
+
+def markdown_text(text) -> str:
+    """``text`` from a record as plain Markdown text: nothing in it formats, links, embeds
+    or opens an HTML tag, and it stays on one line.
+
+    ``|`` is left to :func:`markdown_table`, which escapes it in table cells.
+
+    Examples
+    --------
+    >>> print(markdown_text('<img src="https://x">*SMOTE*'))
+    &lt;img src=&quot;https://x&quot;&gt;\\*SMOTE\\*
+    >>> print(markdown_text("DeepSMOTE (residual)"))
+    DeepSMOTE (residual)
+    """
+    text = html.escape(" ".join(str(text).split()))
+    return re.sub(r"([\\`*_\[\]!~])", r"\\\1", text)
+
+
+def markdown_code(text) -> str:
+    """``text`` from a record as one Markdown code span (shown as is, never formatted).
+
+    Examples
+    --------
+    >>> markdown_code("lr=`1e-3`")
+    "`lr='1e-3'`"
+    """
+    return "`" + " ".join(str(text).split()).replace("`", "'") + "`"
 
 
 def mean_std(values: Sequence[float]) -> tuple[float, float]:
