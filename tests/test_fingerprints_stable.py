@@ -17,8 +17,6 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from imblearn_deep.comparison import Preset, get_preset
 from imblearn_deep.comparison.cell import Cell, fingerprint
 from imblearn_deep.datasets import DATASETS
@@ -81,7 +79,8 @@ def _cells() -> dict[str, Cell]:
                 for extra in settings:
                     spec = replace(classifier, params={**classifier.params, **extra})
                     for sampler in samplers:
-                        key = f"{preset_name}|{dataset}|{sampler.name}|{classifier.name}|{sorted(extra.items())}"
+                        names = (preset_name, dataset, sampler.name, classifier.name)
+                        key = "|".join([*names, str(sorted(extra.items()))])
                         cells[key] = (Cell(sampler, spec, 0, dataset), preset.cv)
     return cells
 
