@@ -156,13 +156,11 @@ def test_flatten_sampler_interpolates_integer_images_without_wrapping_around(dig
 
 
 def test_a_behaviour_version_changes_the_fingerprint_of_its_cells(monkeypatch):
-    from imblearn_deep.comparison import cell as cell_module
-
     preset = get_preset("fast")
     smote = Cell(preset.sampler("smote"), preset.classifier("small_cnn"), 0, "digits")
     deep = Cell(preset.sampler("deepsmote"), preset.classifier("small_cnn"), 0, "digits")
     before = [fingerprint(c, 3, "cpu", "data") for c in (smote, deep)]
-    monkeypatch.setitem(cell_module._BEHAVIOUR_VERSIONS, "FlattenSampler", 3)
+    monkeypatch.setattr(FlattenSampler, "_behaviour_version", 3)
     after = [fingerprint(c, 3, "cpu", "data") for c in (smote, deep)]
     assert after[0] != before[0] and after[1] == before[1]
 

@@ -8,6 +8,8 @@ stand in the same :class:`~imblearn.pipeline.Pipeline` step.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from imblearn.base import BaseSampler
 from imblearn.over_sampling import RandomOverSampler
@@ -77,6 +79,11 @@ class FlattenSampler(BaseSampler):
     >>> X_res.shape, sorted(Counter(y_res.tolist()).items())
     ((100, 1, 8, 8), [(0, 50), (1, 50)])
     """
+
+    # The version of its numbers, fingerprinted by the comparison: 2 resamples integer
+    # images in float (SMOTE's differences of uint8 pixels wrapped around before), so
+    # that a resume recomputes cells recorded with version 1.
+    _behaviour_version: ClassVar[int] = 2
 
     # The wrapped sampler decides how many samples each class gets.
     _sampling_type = "bypass"

@@ -119,38 +119,28 @@ class Cell:
         return f"{self.sampler.label} + {self.classifier.label}, seed {self.seed}"
 
 
-# Parameters added after result folders were recorded, with the values that reproduce the
-# earlier behaviour exactly (bit for bit): at those values they stay out of the
-# fingerprint, so that an upgrade does not rerun cells it cannot have changed. Every other
-# parameter, default or not, is part of the fingerprint: a changed default can change
-# the numbers. Add a parameter here only with a test that its neutral value changes
-# nothing.
-_NEUTRAL_PARAMETERS = {
-    "DeepSMOTE": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False, "synthesis": "decode"},
-    "BAGANGP": {"lr_schedule": None, "lr_warmup": 0.1, "compile": False},
-    "CNNClassifier": {"random_shift": 0, "random_flip": False},
-}
-
-
-# Estimators whose numbers changed without a parameter to show it, with the version of
-# their behaviour: a new version changes the fingerprint of every cell that uses them, so
-# that a resume recomputes what was recorded before. 2: FlattenSampler resamples integer
-# images in float (SMOTE's differences of uint8 pixels wrapped around before).
-_BEHAVIOUR_VERSIONS = {"FlattenSampler": 2}
+def _own(cls: type, name: str, default):
+    # The class's own declaration only: a subclass is another estimator, with its own
+    # history (inheriting would change the fingerprints recorded for it).
+    return vars(cls).get(name, default)
 
 
 def _describe(value):
     """A description of a parameter value that is the same in every process."""
     if hasattr(value, "get_params") and not isinstance(value, type):
-        name = type(value).__qualname__
-        neutral = _NEUTRAL_PARAMETERS.get(name, {})
+        # What an estimator declares of its own history (see the estimator classes):
+        # parameters that leave the fingerprint at their neutral value, and a version of
+        # behaviour that changed without a parameter to show it.
+        cls, name = type(value), type(value).__qualname__
+        neutral = _own(cls, "_fingerprint_neutral_params", {})
         params = {
             key: _describe(param)
             for key, param in value.get_params(deep=False).items()
             if not (key in neutral and _describe(param) == _describe(neutral[key]))
         }
-        if name in _BEHAVIOUR_VERSIONS:
-            return [name, sorted(params.items()), _BEHAVIOUR_VERSIONS[name]]
+        version = _own(cls, "_behaviour_version", None)
+        if version is not None:
+            return [name, sorted(params.items()), version]
         return [name, sorted(params.items())]
     if isinstance(value, (list, tuple)):
         return [_describe(v) for v in value]
@@ -212,8 +202,8 @@ def _sampler_record(sampler, fits: list[tuple[float, float]]) -> dict:
         "n_synthetic": int(sum(getattr(sampler, "sampling_strategy_", {}).values())),
         "history": history,
     }
-    # A JudgeFilter's verdict on its wrapped sampler's images, per class.
-    for name in ("acceptance_rate", "n_completed"):
+    # Per-class verdicts a sampler declares worth recording (a filter's acceptance rate).
+    for name in getattr(type(sampler), "_recorded_per_class", ()):
         if hasattr(sampler, f"{name}_"):
             record[name] = {str(label): v for label, v in getattr(sampler, f"{name}_").items()}
     if fits:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import warnings
 from numbers import Real
+from typing import ClassVar
 
 import numpy as np
 from imblearn.base import BaseSampler
@@ -117,6 +118,9 @@ class JudgeFilter(BaseSampler):
     >>> 0 <= sampler.acceptance_rate_[1] <= 1
     True
     """
+
+    # Fitted per-class dicts (``<name>_``) a comparison records with the cell.
+    _recorded_per_class: ClassVar[tuple[str, ...]] = ("acceptance_rate", "n_completed")
 
     # The wrapped sampler decides how many samples each class gets.
     _sampling_type = "bypass"
