@@ -33,10 +33,10 @@ from imblearn_deep.comparison import (
     write_report,
 )
 from imblearn_deep.comparison import runner as runner_module
+from imblearn_deep.comparison._row import heldout_scores
 from imblearn_deep.comparison.cell import Cell, fingerprint
 from imblearn_deep.comparison.cli import main
 from imblearn_deep.comparison.quality import synthetic_samples
-from imblearn_deep.comparison.store import heldout_scores
 from imblearn_deep.datasets import load_imbalanced
 
 

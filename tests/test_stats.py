@@ -10,12 +10,12 @@ import pytest
 
 from imblearn_deep.comparison import (
     ResultsStore,
+    _row,
     average_ranks,
     paired_differences,
     paired_section,
     paired_table,
     ranks_across_datasets,
-    records,
     write_report,
 )
 from imblearn_deep.comparison.stats import BETTER, NO_COMMON_SEED, NOT_SEPARATED, ONE_SEED, WORSE
@@ -246,7 +246,7 @@ def test_table_marks_unpaired_seeds_and_missing_intervals():
 def test_report_shows_the_paired_section_after_the_scores(tmp_path, monkeypatch):
     # Made-up scores that no confusion matrix gives: this is about the report's layout,
     # so the store's check of the scores against the matrix is switched off.
-    monkeypatch.setattr(records, "_consistent", lambda row, prefix: None)
+    monkeypatch.setattr(_row, "_consistent", lambda row, prefix: None)
     store = ResultsStore(tmp_path)
     # digits: the known rows, one classifier; toy: ROS and none, two classifiers.
     rows = known_rows()

@@ -24,10 +24,12 @@ from imblearn.pipeline import Pipeline
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from ..metrics import SCORERS, SCORES
+from ._confine import ARTIFACTS_DIR
+from ._row import BALANCED_TEST, heldout_scores
 from .artifacts import save_sample_images
 from .grid import ClassifierSpec, SamplerSpec, n_settings
 from .quality import sample_quality
-from .store import ARTIFACTS_DIR, BALANCED_TEST, cell_slug, heldout_scores, jsonable
+from .store import cell_slug, jsonable
 
 __all__ = [
     "Cell",

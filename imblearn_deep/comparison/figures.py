@@ -21,8 +21,8 @@ import numpy as np
 
 from .. import __version__
 from ..datasets import DATASETS
+from ._confine import confined, safe_name
 from .artifacts import read_sample_images
-from .records import confined, safe_name
 from .store import FIGURES_DIR, atomic_write, jsonable, move_aside
 from .tables import by_method, class_names, mean_std
 

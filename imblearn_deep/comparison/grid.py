@@ -20,15 +20,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 
 from ..classifiers import CNNClassifier
 from ..datasets import get_dataset
-from ..over_sampling import BAGANGP, DeepSMOTE
-from .adapters import FlattenSampler
+from ..over_sampling import BAGANGP, DeepSMOTE, FlattenSampler
 
 __all__ = [
     "ClassifierSpec",
+    "DataSize",
     "PRESET_NAMES",
     "Preset",
     "SamplerSpec",
@@ -37,6 +38,55 @@ __all__ = [
 ]
 
 PRESET_NAMES = ("fast", "paper")
+
+
+@dataclass(frozen=True)
+class DataSize:
+    """What a preset is sized from: the training images' number, shape and class counts.
+
+    Parameters
+    ----------
+    n_images : int
+        Training images.
+    image_shape : tuple of int or None
+        ``(C, H, W)`` of every image; ``None`` for flat (tabular) rows.
+    class_counts : tuple of int
+        Training images per class, in label order.
+    thesis_dataset : str or None, default=None
+        The dataset whose thesis settings the ``"paper"`` preset takes; ``None`` picks
+        them by the images (:func:`get_preset`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> size = DataSize.of(np.zeros((6, 1, 28, 28)), [0, 0, 0, 0, 1, 1])
+    >>> size.n_images, size.image_shape, size.class_counts
+    (6, (1, 28, 28), (4, 2))
+    >>> DataSize.of_dataset("digits").image_shape
+    (1, 8, 8)
+    """
+
+    n_images: int
+    image_shape: tuple[int, int, int] | None
+    class_counts: tuple[int, ...]
+    thesis_dataset: str | None = None
+
+    @classmethod
+    def of(cls, X, y) -> DataSize:
+        """The size of training images ``X`` (``(n, C, H, W)``, ``(n, H, W)`` or flat) and
+        their labels ``y``."""
+        shape = tuple(int(s) for s in np.shape(X)[1:])
+        image_shape = {2: (1, *shape), 3: shape}.get(len(shape))
+        _, counts = np.unique(np.asarray(y), return_counts=True)
+        return cls(int(np.shape(X)[0]), image_shape, tuple(int(c) for c in counts))
+
+    @classmethod
+    def of_dataset(cls, name: str) -> DataSize:
+        """The size of a built-in dataset's imbalanced training set (the registry's
+        profile), with the thesis settings the registry names for it."""
+        info = get_dataset(name)
+        counts = tuple(info.profile.train)
+        return cls(sum(counts), info.image_shape, counts, info.thesis_dataset)
 
 
 def _copy(mapping: Mapping | None) -> dict:
@@ -451,11 +501,12 @@ _FAST_SCHEDULES = {
 }
 # Training sets from this size on take the "large" schedule.
 _LARGE_TRAINING_SET = 5000
+# The paper preset's BAGAN-GP resizes images from this side on (the thesis's datasets).
+_THESIS_MIN_SIDE = 28
 
 
-def _fast(dataset: str) -> Preset:
-    n_train = sum(get_dataset(dataset).profile.train)
-    schedule = _FAST_SCHEDULES["small" if n_train < _LARGE_TRAINING_SET else "large"]
+def _fast(size: DataSize) -> Preset:
+    schedule = _FAST_SCHEDULES["small" if size.n_images < _LARGE_TRAINING_SET else "large"]
     samplers = _classic_samplers() + (
         SamplerSpec(
             "deepsmote",
@@ -602,12 +653,20 @@ def thesis_mesh(sampler: str, dataset: str = "mnist") -> dict[str, list]:
     return {name: list(values) for name, values in mesh.items()}
 
 
-def _paper(dataset: str) -> Preset:
-    info = get_dataset(dataset)
-    thesis = info.thesis_dataset
-    # BAGAN-GP's reference code resizes every image to 64x64; a stand-in for a thesis
-    # dataset (the tiny 8x8 digits) keeps its size.
-    image_size = {"image_size": 64} if thesis == info.name else {}
+def _thesis_dataset(size: DataSize) -> str:
+    """The thesis dataset whose settings fit ``size``: the one named, else CIFAR-10's for
+    colour images and MNIST's for the others."""
+    if size.thesis_dataset is not None:
+        return size.thesis_dataset
+    return "cifar10" if size.image_shape is not None and size.image_shape[0] == 3 else "mnist"
+
+
+def _paper(size: DataSize) -> Preset:
+    thesis = _thesis_dataset(size)
+    # BAGAN-GP's reference code resizes every image to 64x64; images smaller than the
+    # thesis's (the 8x8 digits, which stand in for MNIST) keep their size.
+    large = size.image_shape is not None and min(size.image_shape[1:]) >= _THESIS_MIN_SIDE
+    image_size = {"image_size": 64} if large else {}
     samplers = _classic_samplers() + (
         SamplerSpec(
             "deepsmote",
@@ -648,17 +707,31 @@ def _paper(dataset: str) -> Preset:
     )
 
 
-def get_preset(name: str = "fast", dataset: str = "digits") -> Preset:
-    """The preset called ``name``, with the settings for ``dataset``.
+def get_preset(name: str = "fast", dataset: str | DataSize = "digits") -> Preset:
+    """The preset called ``name``, sized for ``dataset``.
+
+    One rule sizes a preset from the training data (:class:`DataSize`), so that custom
+    images get the schedule of the built-in set of their size:
+
+    * ``"fast"``: fewer than 5,000 training images (the 8x8 digits) take the long
+      schedule (DeepSMOTE 30 epochs, BAGAN-GP 600 + 600 steps, classifiers 440 steps at
+      batch 32, two learning rates on 3 folds); from 5,000 on (the 28x28 and 32x32
+      profiles) the short one (DeepSMOTE 10 epochs, BAGAN-GP 5 + 8 epochs, classifiers
+      3,125 steps at batch 64, ResNets 625 steps with the ImageNet stem, one learning
+      rate on 2 folds, ResNet-18 among the default classifiers).
+    * ``"paper"``: the thesis's generator settings of the dataset named, else those of
+      CIFAR-10 for colour images and of MNIST for the others; BAGAN-GP resizes images
+      of at least 28 pixels to 64x64, as its reference code does.
 
     Parameters
     ----------
     name : {"fast", "paper"}, default="fast"
         ``"fast"`` runs in minutes on a CPU; ``"paper"`` uses the thesis's networks and
         generator settings and wants a GPU.
-    dataset : {"digits", "mnist", "fashion_mnist", "cifar10"}, default="digits"
-        The paper preset's generator settings depend on the dataset; the fast preset
-        trains fewer epochs on the large sets than on the 8x8 digits.
+    dataset : str or DataSize, default="digits"
+        A built-in dataset (``"digits"``, ``"mnist"``, ``"fashion_mnist"``,
+        ``"cifar10"``: the size of its imbalanced training set) or the size of your
+        training data (``DataSize.of(X_train, y_train)``).
 
     Returns
     -------
@@ -672,11 +745,15 @@ def get_preset(name: str = "fast", dataset: str = "digits") -> Preset:
     ('small_cnn',)
     >>> get_preset("fast", "fashion_mnist").sampler("deepsmote").params["epochs"]
     10
+    >>> custom = DataSize.of(np.zeros((9000, 1, 28, 28)), np.arange(9000) % 10)
+    >>> get_preset("fast", custom).sampler("deepsmote").params["epochs"]
+    10
     """
+    size = dataset if isinstance(dataset, DataSize) else DataSize.of_dataset(dataset)
     if name == "fast":
-        return _fast(dataset)
+        return _fast(size)
     if name == "paper":
-        return _paper(dataset)
+        return _paper(size)
     raise ValueError(f"Unknown preset {name!r}; choose from {', '.join(PRESET_NAMES)}.")
 
 

@@ -16,16 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..datasets import DATASETS
+from ._row import BALANCED_TEST, report_columns
 from .figures import write_figures
 from .stats import paired_section, ranks_across_datasets
-from .store import (
-    BALANCED_TEST,
-    FIGURES_DIR,
-    REPORT,
-    ResultsStore,
-    atomic_write,
-    report_columns,
-)
+from .store import FIGURES_DIR, REPORT, ResultsStore, atomic_write
 from .tables import (
     by_method,
     class_names,

@@ -30,7 +30,7 @@ from ._watchdog import watch_parent
 from .cell import Cell, cross_validates, fingerprint, run_cell
 from .environment import parallel_backend, torch_threads
 from .estimate import estimate_run, format_duration
-from .grid import ClassifierSpec, Preset, SamplerSpec, get_preset
+from .grid import ClassifierSpec, DataSize, Preset, SamplerSpec, get_preset
 from .interrupts import stop_on_signals
 from .quality import fit_judge
 from .store import ResultsStore, jsonable
@@ -182,8 +182,9 @@ def run_comparison(
     X_test, y_test : array-like
         Held-out test images and labels; used once per cell, after the search.
     preset : str or Preset, default="fast"
-        ``"fast"`` or ``"paper"`` (see :func:`~imblearn_deep.comparison.get_preset`), or
-        a :class:`~imblearn_deep.comparison.Preset`.
+        ``"fast"`` or ``"paper"``, sized from ``X_train`` and ``y_train`` (see
+        :func:`~imblearn_deep.comparison.get_preset`), or a
+        :class:`~imblearn_deep.comparison.Preset`.
     samplers : sequence of str or SamplerSpec, default=None
         Sampler candidates by name (``"none"``, ``"weighted"``, ``"ros"``, ``"smote"``,
         ``"adasyn"``, ``"deepsmote"``, ``"bagangp"``) or as specs; ``None``: all.
@@ -195,7 +196,9 @@ def run_comparison(
     cv : int, default=None
         Number of folds; ``None``: the preset's.
     dataset : str, default="custom"
-        Name recorded in the results and file names.
+        A label: recorded in the results, it names the data in the report and the
+        figures (a built-in dataset's name also gives its title and class names). The
+        preset is sized from the data, never from this name.
     output : str or path-like, default="results"
         Folder of the results (created if needed).
     n_jobs : int, default=None
@@ -270,8 +273,11 @@ def run_comparison(
     """
     if on_error not in ("record", "raise"):
         raise ValueError(f"on_error must be 'record' or 'raise'; got {on_error!r}.")
+    X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     if not isinstance(preset, Preset):
-        preset = get_preset(preset, dataset if dataset != "custom" else "digits")
+        # Sized from the training data, not looked up by the dataset's name: custom images
+        # get the schedule of the built-in set of their size.
+        preset = get_preset(preset, DataSize.of(X_train, y_train))
     sampler_specs = _resolve_specs(samplers, preset.samplers, preset.sampler, None)
     classifier_specs = _resolve_specs(
         classifiers, preset.classifiers, preset.classifier, preset.default_classifiers
@@ -286,7 +292,6 @@ def run_comparison(
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
         raise ValueError(f"jobs must be a non-zero integer (joblib's n_jobs); got {jobs!r}.")
 
-    X_train, y_train = np.asarray(X_train), np.asarray(y_train)
     X_test, y_test = np.asarray(X_test), np.asarray(y_test)
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.stats import rankdata
 from scipy.stats import t as student_t
 
-from .store import BALANCED_TEST, report_columns
+from ._row import BALANCED_TEST, report_columns
 from .tables import markdown_table
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The results of a comparison: the row schema and the folder that holds the rows.
+"""The folder that holds a comparison's results, one durable record per cell.
 
 A results folder is safe by design:
 
@@ -9,14 +9,13 @@ A results folder is safe by design:
 * **Derived views.** ``results.json`` and ``results.csv`` (and ``report.md``) are rebuilt
   from the records, under a short lock (``.lock``, the ``filelock`` package), so two runs
   writing into one folder never lose each other's rows.
-* **Damage is named, not fatal.** A record that cannot be parsed, or is not a row, is moved
-  aside (``*.damaged``) with a warning naming the file and the line; the cell runs again.
+* **Damage is named, not fatal.** A record that cannot be parsed, or is not a row one may
+  trust (:func:`~imblearn_deep.comparison.check_row`), is moved aside (``*.damaged``)
+  with a warning naming the file and the reason; the cell runs again.
 * **Merging.** :func:`merge_results` copies the records (and image artifacts) of several
   folders, e.g. runs split by ``--samplers``, into one.
 
-The row schema lives here: :data:`~imblearn_deep.metrics.SCORES` gives the ``cv_*`` and
-``test_*`` columns (:func:`score_columns`), the CSV's order (:data:`CSV_FIRST`) and the
-report's columns (:func:`report_columns`).
+The row itself is defined in one place, :class:`~imblearn_deep.comparison.Row`.
 """
 
 from __future__ import annotations
@@ -34,24 +33,11 @@ from pathlib import Path
 
 import numpy as np
 from filelock import FileLock
-from sklearn.metrics import confusion_matrix, recall_score
 
-from ..metrics import SCORES
-from .records import ARTIFACTS_DIR, check_row, confined, safe_name
+from ._confine import ARTIFACTS_DIR, confined, safe_name
+from ._row import BALANCED_TEST, CSV_FIRST, CSV_LEFT_OUT, check_row
 
-__all__ = [
-    "BALANCED_TEST",
-    "CSV_FIRST",
-    "ResultsStore",
-    "atomic_write",
-    "cell_slug",
-    "heldout_scores",
-    "jsonable",
-    "merge_results",
-    "read_results",
-    "report_columns",
-    "score_columns",
-]
+__all__ = ["ResultsStore", "merge_results", "read_results"]
 
 RESULTS_JSON = "results.json"
 RESULTS_CSV = "results.csv"
@@ -62,96 +48,6 @@ FIGURES_DIR = "figures"
 REPORT = "report.md"
 # Everything a run writes at the top of a folder: none of it may be a link leading out.
 _LAYOUT = (CELLS_DIR, ARTIFACTS_DIR, FIGURES_DIR, LOCK, RESULTS_JSON, RESULTS_CSV, REPORT)
-
-IDENTITY_COLUMNS = ("dataset", "preset", "sampler", "classifier", "seed", "status")
-
-#: Prefix of the scores on the class-balanced test set
-#: (:func:`~imblearn_deep.datasets.load_balanced_test`), beside the ``test_*`` ones.
-BALANCED_TEST = "balanced_test"
-
-#: Columns that lead ``results.csv``, in this order; the rest follow as they come.
-CSV_FIRST: tuple[str, ...] = (
-    *IDENTITY_COLUMNS,
-    f"cv_{SCORES[0].name}",
-    f"cv_{SCORES[0].name}_std",
-    *(f"cv_{score.name}" for score in SCORES[1:]),
-    *(f"test_{score.name}" for score in SCORES),
-    *(f"{BALANCED_TEST}_{score.name}" for score in SCORES),
-    "clf_steps",
-    "clf_images_seen",
-)
-
-# Nested fields that results.csv leaves out (results.json keeps them).
-_CSV_LEFT_OUT = (
-    "history",
-    "confusion_matrix",
-    "recall",
-    f"{BALANCED_TEST}_confusion_matrix",
-    f"{BALANCED_TEST}_recall",
-    "classes",
-    "test_class_counts",
-    "balanced_test_class_counts",
-    "label_fidelity_per_class",
-    "frechet_per_class",
-    "rank",
-)
-
-
-def score_columns(prefix: str) -> list[str]:
-    """The columns of every score with ``prefix`` (``"cv"`` or ``"test"``).
-
-    Examples
-    --------
-    >>> score_columns("test")
-    ['test_f1_macro', 'test_balanced_accuracy', 'test_g_mean', 'test_accuracy']
-    """
-    return [f"{prefix}_{score.name}" for score in SCORES]
-
-
-def report_columns(prefix: str = "test") -> list[tuple[str, str]]:
-    """(column, label) of a report's score table: every held-out score with ``prefix``,
-    then (for ``"test"``) CV macro-F1.
-
-    Examples
-    --------
-    >>> report_columns()[0], report_columns()[-1]
-    (('test_f1_macro', 'Test macro-F1'), ('cv_f1_macro', 'CV macro-F1'))
-    >>> report_columns(BALANCED_TEST)[0]
-    ('balanced_test_f1_macro', 'Balanced-test macro-F1')
-    """
-    if prefix == "test":
-        columns = [(f"test_{score.name}", f"Test {score.label}") for score in SCORES]
-        return [*columns, (f"cv_{SCORES[0].name}", f"CV {SCORES[0].label}")]
-    if prefix == BALANCED_TEST:
-        return [(f"{prefix}_{score.name}", f"Balanced-test {score.label}") for score in SCORES]
-    raise ValueError(f"prefix must be 'test' or {BALANCED_TEST!r}; got {prefix!r}.")
-
-
-def heldout_scores(y_true, y_pred, classes, prefix: str = "test") -> dict:
-    """Every score's ``<prefix>_*`` column, per-class recall and the confusion matrix.
-
-    The same functions as the cross-validation columns (:data:`~imblearn_deep.metrics.SCORES`).
-    With the default prefix the recall and the confusion matrix are ``recall`` and
-    ``confusion_matrix``; with another (:data:`BALANCED_TEST`) they are
-    ``<prefix>_recall`` and ``<prefix>_confusion_matrix``.
-
-    Examples
-    --------
-    >>> row = heldout_scores([0, 0, 1, 1], [0, 0, 1, 0], classes=[0, 1])
-    >>> round(row["test_f1_macro"], 3), row["recall"], row["confusion_matrix"]
-    (0.733, {'0': 1.0, '1': 0.5}, [[2, 0], [1, 1]])
-    >>> sorted(heldout_scores([0, 1], [0, 1], [0, 1], prefix=BALANCED_TEST))[:2]
-    ['balanced_test_accuracy', 'balanced_test_balanced_accuracy']
-    """
-    y_true, y_pred, classes = np.asarray(y_true), np.asarray(y_pred), np.asarray(classes)
-    row = {f"{prefix}_{score.name}": float(score.function(y_true, y_pred)) for score in SCORES}
-    recalls = recall_score(y_true, y_pred, labels=classes, average=None, zero_division=0)
-    extra = "" if prefix == "test" else f"{prefix}_"
-    row[f"{extra}recall"] = {
-        str(c): float(r) for c, r in zip(classes.tolist(), recalls, strict=True)
-    }
-    row[f"{extra}confusion_matrix"] = confusion_matrix(y_true, y_pred, labels=classes).tolist()
-    return row
 
 
 def jsonable(value):
@@ -329,7 +225,7 @@ def _sort_key(row: dict):
 
 
 def _csv_row(row: dict) -> dict:
-    flat = {k: v for k, v in row.items() if k not in _CSV_LEFT_OUT}
+    flat = {k: v for k, v in row.items() if k not in CSV_LEFT_OUT}
     for key in ("best_params", "train_class_counts"):
         if key in flat:
             flat[key] = json.dumps(flat[key], sort_keys=True)
@@ -351,7 +247,7 @@ def _csv_text(rows: list[dict]) -> str:
 class ResultsStore:
     """The results folder of a comparison: one durable record per finished cell.
 
-    Every record read is checked (:func:`~imblearn_deep.comparison.records.check_row`):
+    Every record read is checked (:func:`~imblearn_deep.comparison.check_row`):
     a damaged one is moved aside to ``*.damaged`` with a warning naming the file and the
     reason, and its cell runs again; every other row is kept. A folder received from
     someone else is data, never a command: a link among the folder's own files or
@@ -367,17 +263,14 @@ class ResultsStore:
     --------
     >>> import tempfile
     >>> store = ResultsStore(tempfile.mkdtemp())
-    >>> row = {"cell": "digits|ros|small_cnn|seed=0", "status": "ok", "dataset": "digits",
-    ...        "preset": "fast", "sampler": "ros", "sampler_label": "ROS",
-    ...        "classifier": "small_cnn", "classifier_label": "small CNN", "seed": 0,
-    ...        "cv_folds": 0, "classes": [0, 1], "train_class_counts": {"0": 9, "1": 3},
-    ...        "test_class_counts": {"0": 2, "1": 2}, "best_params": {},
-    ...        **dict.fromkeys([*score_columns("cv"), "cv_f1_macro_std"]),
-    ...        "sampler_fits": 1, "expected_sampler_fits": 1, "n_synthetic": 3,
-    ...        **heldout_scores([0, 0, 1, 1], [0, 0, 1, 0], classes=[0, 1])}
+    >>> row = {"cell": "digits|ros|small_cnn|seed=0", "status": "failed",
+    ...        "error": "ValueError: …", "dataset": "digits", "preset": "fast",
+    ...        "sampler": "ros", "sampler_label": "ROS", "classifier": "small_cnn",
+    ...        "classifier_label": "small CNN", "seed": 0, "cv_folds": 0, "classes": [0, 1],
+    ...        "train_class_counts": {"0": 9, "1": 3}, "test_class_counts": {"0": 2, "1": 2}}
     >>> store.record(row)
-    >>> round(store.rows()[0]["test_f1_macro"], 3), store.get(row["cell"])["sampler"]
-    (0.733, 'ros')
+    >>> store.rows()[0]["status"], store.get(row["cell"])["sampler"]
+    ('failed', 'ros')
     >>> sorted(p.name for p in store.folder.iterdir())
     ['.lock', 'cells', 'results.csv', 'results.json']
     """
