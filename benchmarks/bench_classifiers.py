@@ -12,8 +12,8 @@ the last epoch), which leaves out input validation, scaling and building the net
 prediction is the whole ``predict_proba`` call. ``other load`` is the cores other
 processes used meanwhile. Not a test::
 
-    python benchmarks/bench_classifiers.py --n-images 900 --architectures small_cnn resnet18
-    python benchmarks/bench_classifiers.py --architectures small_cnn --threads 1 2 \\
+    python -m benchmarks.bench_classifiers --n-images 900 --architectures small_cnn resnet18
+    python -m benchmarks.bench_classifiers --architectures small_cnn --threads 1 2 \\
         --precision float32 bfloat16 auto --repeats 3
 """
 
@@ -24,19 +24,14 @@ import itertools
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from host import OtherLoad, describe_host  # noqa: E402
+from imblearn_deep.classifiers import CNNClassifier
+from imblearn_deep.nets.classifiers import ARCHITECTURES
 
-from imblearn_deep._training import PRECISION_OPTIONS, resolve_device  # noqa: E402
-from imblearn_deep.classifiers import CNNClassifier  # noqa: E402
-from imblearn_deep.nets.classifiers import ARCHITECTURES  # noqa: E402
-
-CLASS_COUNTS = (4000, 2000, 1000, 750, 500, 350, 200, 100, 60, 40)
+from ._common import CLASS_COUNTS, PRECISION_OPTIONS, OtherLoad, describe_host, resolve_device
 
 
 def make_data(n_images: int, seed: int = 0, size: int = 28) -> tuple[np.ndarray, np.ndarray]:
@@ -179,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         "--precision",
         nargs="+",
         default=["float32"],
-        choices=sorted(PRECISION_OPTIONS),
+        choices=PRECISION_OPTIONS,
         help="precisions to time (default: float32); ratios are to float32 when it is timed",
     )
     parser.add_argument(

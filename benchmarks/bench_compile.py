@@ -8,9 +8,9 @@ steady per-step time is the median of the later epochs. Loss drift: the largest 
 difference between the eager and the compiled fit's per-epoch mean losses (the same seed;
 float reassociation in fused kernels makes them drift apart slowly, as two CPUs do).
 
-    python benchmarks/bench_compile.py                        # CPU, the fast networks
-    python benchmarks/bench_compile.py --device cuda --mode reduce-overhead --paper
-    python benchmarks/bench_compile.py --fake --steps 4 --epochs 2 --backend aot_eager
+    python -m benchmarks.bench_compile                        # CPU, the fast networks
+    python -m benchmarks.bench_compile --device cuda --mode reduce-overhead --paper
+    python -m benchmarks.bench_compile --fake --steps 4 --epochs 2 --backend aot_eager
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from host import describe_host
 
 from imblearn_deep import BAGANGP, DeepSMOTE
+
+from ._common import describe_host
 
 _FAST = {"hidden_channels": 16, "latent_dim": 32, "batch_size": 64}
 

@@ -12,8 +12,8 @@ is then stride 1, ``resnet18_imagenet`` at 28×28 with the ImageNet stem, and
 per case and the channels_last / contiguous and bfloat16 / float32 ratios of each round
 (median, minimum), and the cores other processes used meanwhile. Not a test::
 
-    python benchmarks/bench_memory_format.py --threads 2 --steps 20
-    python benchmarks/bench_memory_format.py --nets small_cnn resnet18 --modes train predict \\
+    python -m benchmarks.bench_memory_format --threads 2 --steps 20
+    python -m benchmarks.bench_memory_format --nets small_cnn resnet18 --modes train predict \\
         --threads 1 2 --steps 5 --repeats 3
 """
 
@@ -23,16 +23,14 @@ import argparse
 import statistics
 import sys
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from host import OtherLoad, describe_host  # noqa: E402
+from imblearn_deep.nets import bagan, deep_smote
+from imblearn_deep.nets.classifiers import build_classifier
 
-from imblearn_deep.nets import bagan, deep_smote  # noqa: E402
-from imblearn_deep.nets.classifiers import build_classifier  # noqa: E402
+from ._common import OtherLoad, describe_host
 
 FORMATS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
 PRECISIONS = {"float32": None, "bfloat16": torch.bfloat16}

@@ -20,30 +20,40 @@ bfloat16 with the same seed (and float32 with a second seed, for the seed-to-see
 spread) on real images and compares the last epoch's mean training reconstruction loss
 (the eval-mode error is recorded too). Not a test::
 
-    python benchmarks/bench_samplers.py --n-images 900 --samplers deepsmote smote
+    python -m benchmarks.bench_samplers --n-images 900 --samplers deepsmote smote
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import os
-import platform
 import resource
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_classifiers import CLASS_COUNTS  # noqa: E402
+from ._common import (
+    CLASS_COUNTS,
+    REPO,
+    autocast,
+    count_epoch_flops,
+    cpu_busy_seconds,
+    cpu_name,
+    current_rss_mb,
+    load_data,
+    matmul_peak,
+    no_generation,
+    peak_rss_mb,
+    resolve_device,
+    resolve_precision,
+    sync,
+)
 
 SAMPLERS = ("deepsmote", "bagan28", "bagan64", "smote", "adasyn")
 DEEP_SAMPLERS = ("deepsmote", "bagan28", "bagan64")
@@ -56,35 +66,6 @@ LABELS = {
     "adasyn": "ADASYN (imblearn)",
 }
 RECON_SAMPLERS = ("deepsmote", "bagan28")
-
-
-# -- data ---------------------------------------------------------------------------------
-
-
-def profile_counts(n_images: int) -> list[int]:
-    """The study's class counts scaled to ``n_images`` (at least 2 per class)."""
-    scale = n_images / sum(CLASS_COUNTS)
-    return [max(2, round(c * scale)) for c in CLASS_COUNTS]
-
-
-def load_data(n_images: int, source: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
-    """float32 images ``(n, 1, 28, 28)`` in [0, 1] with the profile's counts, their labels,
-    and the source actually used (``"auto"``: Fashion-MNIST if installed, else random)."""
-    counts = profile_counts(n_images)
-    if source in ("auto", "fashion_mnist"):
-        from imblearn_deep.datasets import load_fashion_mnist, make_imbalanced
-
-        try:
-            X, y = load_fashion_mnist()
-        except FileNotFoundError:
-            if source == "fashion_mnist":
-                raise
-        else:
-            X, y = make_imbalanced(X, y, counts, random_state=seed)
-            return (X.astype(np.float32) / 255.0), y, "fashion_mnist"
-    rng = np.random.default_rng(seed)
-    y = np.repeat(np.arange(len(counts)), counts)
-    return rng.random((len(y), 1, 28, 28), dtype=np.float32), y, "random"
 
 
 def balancing_counts(y: np.ndarray) -> dict[int, int]:
@@ -113,107 +94,6 @@ def recon_data(n_images: int) -> tuple[np.ndarray, np.ndarray, str]:
     n = min(n_images, len(X))
     idx = np.random.default_rng(0).permutation(len(X))[:n]
     return X[idx], y[idx], source
-
-
-# -- measurement helpers ------------------------------------------------------------------
-
-
-def peak_rss_mb() -> float:
-    """High-water mark of this process's resident memory, in MB."""
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return rss / 1024 if sys.platform != "darwin" else rss / 2**20
-
-
-def current_rss_mb() -> float:
-    """Current resident memory, in MB (Linux; falls back to the peak)."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except OSError:
-        return peak_rss_mb()
-
-
-def cpu_busy_seconds() -> tuple[float, float]:
-    """Machine-wide busy and steal CPU seconds since boot (``/proc/stat``), or NaNs."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(v) for v in f.readline().split()[1:]]
-    except OSError:
-        return math.nan, math.nan
-    hz = os.sysconf("SC_CLK_TCK")
-    user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
-    steal = fields[7] if len(fields) > 7 else 0
-    return (user + nice + system + irq + softirq) / hz, steal / hz
-
-
-def sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def matmul_peak(dtype: torch.dtype, device: torch.device, n: int = 2048, repeats: int = 10):
-    """Median GFLOP/s of an ``n×n`` matmul in ``dtype`` (3 warm-up runs)."""
-    a = torch.randn(n, n, device=device).to(dtype)
-    b = torch.randn(n, n, device=device).to(dtype)
-    times = []
-    for i in range(repeats + 3):
-        sync(device)
-        start = time.perf_counter()
-        torch.mm(a, b)
-        sync(device)
-        if i >= 3:
-            times.append(time.perf_counter() - start)
-    return 2 * n**3 / statistics.median(times) / 1e9
-
-
-class _GlobalOnly:
-    """Stands in for FlopCounterMode's module tracker: its backward hooks break
-    ``torch.autograd.grad`` (BAGAN-GP's gradient penalty) with "A leaf node was passed to
-    _will_engine_execute_node"; only the total is needed here."""
-
-    parents = frozenset({"Global"})
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-def flop_counter():
-    """A ``FlopCounterMode`` that counts totals only (no per-module tracking)."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    counter = FlopCounterMode(display=False)
-    counter.mod_tracker = _GlobalOnly()
-    return counter
-
-
-@contextlib.contextmanager
-def one_step_per_stage(module) -> Iterator[dict[str, int]]:
-    """Make a sampler module's training run exactly one full-size step per stage, counting
-    its FLOPs with ``FlopCounterMode``: the count covers the sampler's real training code
-    (forward, backward, penalties, critic steps), not a re-implementation of it."""
-    if not hasattr(module, "run_epochs"):
-        raise RuntimeError(
-            f"{module.__name__} has no 'run_epochs'; the FLOP counter of this benchmark "
-            "needs updating to the sampler's training loop."
-        )
-    counted: dict[str, int] = {}
-    real_run_epochs = module.run_epochs
-
-    def counting_run_epochs(train_one_epoch, schedule, *, stage, history, callbacks=()):
-        if not schedule:
-            return
-        with flop_counter() as counter:
-            train_one_epoch(1)  # the first batch of an epoch: one optimizer step
-        counted[stage] = counter.get_total_flops()
-
-    module.run_epochs = counting_run_epochs
-    try:
-        yield counted
-    finally:
-        module.run_epochs = real_run_epochs
 
 
 # -- samplers -----------------------------------------------------------------------------
@@ -251,59 +131,19 @@ def make_sampler(name: str, args, precision: str, counts: dict[int, int], **over
     return BAGANGP(**common, **params)
 
 
-def no_generation(y: np.ndarray) -> dict[int, int]:
-    """A sampling strategy that generates nothing, so ``fit_resample`` only trains."""
-    labels, counts = np.unique(y, return_counts=True)
-    return {int(c): int(n) for c, n in zip(labels, counts, strict=True)}
+def sampler_factory(name: str, args, precision: str):
+    """``make(**params)``: :func:`make_sampler` with a sampling strategy and overrides."""
+
+    def make(sampling_strategy="auto", **overrides):
+        return make_sampler(name, args, precision, sampling_strategy, **overrides)
+
+    return make
 
 
-def _count_one_step(name: str, args, precision: str, X, y, **overrides) -> dict[str, int]:
-    """FLOPs of one full-size training step of each stage, keyed by stage name.
-
-    The step runs on a set with ``batch_size`` images of every class (repeating images of
-    smaller classes), so every batch, DeepSMOTE's one-class penalty batch included, is
-    full-size."""
-    from imblearn_deep.over_sampling import _bagan_gp, _deep_smote
-
-    module = _deep_smote if name == "deepsmote" else _bagan_gp
+def training_flops(name: str, args, precision: str, X, y) -> dict[str, float]:
+    """Model FLOPs of one training epoch on ``(X, y)`` per stage (``count_epoch_flops``)."""
     batch = args.batch_size if name == "deepsmote" else args.bagan_batch_size
-    rng = np.random.default_rng(0)
-    idx = np.concatenate(
-        [rng.choice(np.flatnonzero(y == c), batch, replace=True) for c in np.unique(y)]
-    )
-    sampler = make_sampler(name, args, precision, no_generation(y[idx]), **overrides)
-    with one_step_per_stage(module) as counted:
-        sampler.fit_resample(X[idx], y[idx])
-    return counted
-
-
-def n_steps(n_samples: int, batch_size: int) -> int:
-    """Training steps per epoch: a last batch of one sample joins the previous one."""
-    steps = math.ceil(n_samples / batch_size)
-    return steps - 1 if steps > 1 and n_samples % batch_size == 1 else steps
-
-
-def count_epoch_flops(name: str, args, precision: str, X, y) -> dict[str, float]:
-    """Model FLOPs of one training epoch on ``(X, y)``, per stage.
-
-    A step's cost is linear in its batch size, so the epoch is one full-size step's count
-    per image times the images. DeepSMOTE's penalty is the exception: its batch is
-    ``min(batch_size, size of a class drawn uniformly)``, so its share is counted apart
-    (a step with the penalty minus one without) and scaled by the expected penalty batch
-    and the number of steps.
-    """
-    counted = _count_one_step(name, args, precision, X, y)
-    if name != "deepsmote":
-        batch = args.bagan_batch_size
-        return {stage: flops / batch * len(X) for stage, flops in counted.items()}
-    batch = args.batch_size
-    main = _count_one_step(name, args, precision, X, y, penalty="none")["autoencoder"]
-    penalty_full = counted["autoencoder"] - main
-    sizes = np.bincount(y)
-    eligible = sizes[sizes >= 2]  # one-sample classes never form a penalty batch
-    mean_penalty_batch = float(np.minimum(eligible, batch).mean()) if len(eligible) else 0.0
-    penalty = n_steps(len(X), batch) * penalty_full * mean_penalty_batch / batch
-    return {"autoencoder": main / batch * len(X) + penalty}
+    return count_epoch_flops(sampler_factory(name, args, precision), X, y, batch)
 
 
 def bench_deep(name: str, args, precision: str) -> list[dict]:
@@ -332,7 +172,7 @@ def bench_deep(name: str, args, precision: str) -> list[dict]:
     peak_rss = peak_rss_mb()  # before the FLOP count's extra fit
     peak_after = case_peak(args, precision)
 
-    flops = {} if args.no_flops else count_epoch_flops(name, args, precision, X, y)
+    flops = {} if args.no_flops else training_flops(name, args, precision, X, y)
     rows = []
     # "auto" shows what it resolved to.
     label = precision if precision == sampler.precision_ else f"{precision} → {sampler.precision_}"
@@ -375,10 +215,8 @@ def case_peak(args, precision: str) -> list[float]:
     """The matmul GFLOP/s of ``precision`` measured now (empty with ``--no-peak``)."""
     if args.no_peak:
         return []
-    from imblearn_deep._training import resolve_precision
-
     device = torch.device(args.device_resolved)
-    dtype = getattr(torch, resolve_precision(precision, device, "case_peak"))
+    dtype = getattr(torch, resolve_precision(precision, device))
     return [matmul_peak(dtype, device, n=args.peak_size, repeats=args.peak_repeats)]
 
 
@@ -443,7 +281,6 @@ def reconstruction_error(sampler, X: np.ndarray, y: np.ndarray) -> float:
     Eval mode uses BatchNorm's running statistics. BAGAN-GP's follow Keras (momentum
     0.01), so after a short training they are still near their initial values and this
     error says little; the check's verdict uses the training loss instead."""
-    from imblearn_deep._training import autocast
     from imblearn_deep.nets.bagan import SupervisedAutoencoder
 
     device = torch.device("cpu")
@@ -547,7 +384,8 @@ def run_isolated(case: dict, argv: list[str]) -> tuple[list[dict], dict]:
     child0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), *argv, "--case", json.dumps(case)],
+        [sys.executable, "-m", __spec__.name, *argv, "--case", json.dumps(case)],
+        cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
         check=False,
@@ -594,9 +432,7 @@ def collect(args, argv: list[str], log=None) -> dict:
             "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
             "device": str(device),
             "device_name": (
-                torch.cuda.get_device_name(device)
-                if device.type == "cuda"
-                else _cpu_name() or platform.processor()
+                torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name()
             ),
             "cpu_count": os.cpu_count(),
             "torch_threads": args.threads or torch.get_num_threads(),
@@ -608,17 +444,6 @@ def collect(args, argv: list[str], log=None) -> dict:
         },
         "rows": rows,
     }
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
 
 
 def peaks(rows: list[dict]) -> dict[str, float]:
@@ -812,8 +637,6 @@ def build_parser(description: str | None = None) -> argparse.ArgumentParser:
 
 
 def resolve_args(args) -> argparse.Namespace:
-    from imblearn_deep._training import resolve_device
-
     args.device_resolved = str(resolve_device(args.device))
     return args
 

@@ -9,25 +9,22 @@ the network) and the cores other processes used meanwhile, and each round the
 cifar / imagenet ratio; first, each stem's training FLOPs per image (forward and
 backward, torch's ``FlopCounterMode``). Not a test::
 
-    python benchmarks/bench_stems.py --images 2000 --batch-size 64 --threads 1 --repeats 3
+    python -m benchmarks.bench_stems --images 2000 --batch-size 64 --threads 1 --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from host import OtherLoad, describe_host  # noqa: E402
+from imblearn_deep.classifiers import CNNClassifier
+from imblearn_deep.nets.classifiers import build_classifier
 
-from imblearn_deep.classifiers import CNNClassifier  # noqa: E402
-from imblearn_deep.nets.classifiers import build_classifier  # noqa: E402
+from ._common import OtherLoad, describe_host
 
 STEMS = ("cifar", "imagenet")
 

@@ -15,8 +15,8 @@ kernel selection is left out), generation seconds per generated image, predictio
 seconds per image and the process's peak resident memory. A flat per-step cost and
 per-image generation / prediction costs show that nothing grows faster than the data.
 
-    python benchmarks/cost_growth.py                         # 1k, 3k, 9k, 27k, 60k images
-    python benchmarks/cost_growth.py --sizes 1000,3000 --steps 20 --cases cell
+    python -m benchmarks.cost_growth                         # 1k, 3k, 9k, 27k, 60k images
+    python -m benchmarks.cost_growth --sizes 1000,3000 --steps 20 --cases cell
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_samplers import load_data, peak_rss_mb  # noqa: E402
-from host import OtherLoad, describe_host  # noqa: E402
+from ._common import REPO, OtherLoad, describe_host, load_data, peak_rss_mb
 
 CASES = ("deepsmote", "bagangp", "cell")
 SIZES = (1000, 3000, 9000, 27000, 60000)
@@ -161,9 +159,10 @@ def main(argv: list[str] | None = None) -> None:
         for case in args.cases.split(","):
             if case not in CASES:
                 parser.error(f"unknown case {case!r}; choose from {', '.join(CASES)}")
-            command = [sys.executable, __file__, "--case", case, str(size)]
+            command = [sys.executable, "-m", __spec__.name, "--case", case, str(size)]
             output = subprocess.run(
                 [*command, "--steps", str(args.steps)],
+                cwd=REPO,
                 check=True,
                 stdout=subprocess.PIPE,
                 text=True,

@@ -9,8 +9,8 @@ fidelity of the synthetic images (a small CNN trained on all 60,000 real trainin
 images judges them). Writes
 ``gpu_check.json`` to ``--output``.
 
-    python benchmarks/gpu_check.py --data-root DIR --output DIR
-    python benchmarks/gpu_check.py --quick   # a CPU smoke run on digits
+    python -m benchmarks.gpu_check --data-root DIR --output DIR
+    python -m benchmarks.gpu_check --quick   # a CPU smoke run on digits
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ and with parallel cells (``--jobs N``), each into a fresh folder, alternating wh
 first; then checks that every row's scores, recall and confusion matrices are equal to
 the last digit, and prints the wall times and their ratio (goal: at most 0.6 on 2 cores).
 
-    python benchmarks/parallel_cells.py                  # 8 Fashion-MNIST cells, 1 round
-    python benchmarks/parallel_cells.py --dataset digits --samplers none,ros --seeds 0,1
+    python -m benchmarks.parallel_cells                  # 8 Fashion-MNIST cells, 1 round
+    python -m benchmarks.parallel_cells --dataset digits --samplers none,ros --seeds 0,1
 
 ``--schedule FOLDER`` measures nothing: from the cell times a finished run recorded, it
 computes when N workers taking cells in the run's order would finish, against taking the
@@ -26,8 +26,7 @@ import time
 from operator import itemgetter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from host import describe_host  # noqa: E402
+from ._common import describe_host
 
 # What must be equal between the two runs: every measured number of a row.
 _COMPARED = ("recall", "confusion_matrix", "balanced_test_recall", "clf_steps", "n_synthetic")

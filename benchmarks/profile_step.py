@@ -6,8 +6,8 @@ this says which layers and which non-matmul operators make up the difference. Th
 sampler trains on random 28×28 images (cost does not depend on pixel values) with the
 reference's networks, after a warm-up fit that lets oneDNN pick its kernels.
 
-    python benchmarks/profile_step.py --sampler bagangp --steps 4
-    python benchmarks/profile_step.py --sampler deepsmote --steps 4 --rows 12
+    python -m benchmarks.profile_step --sampler bagangp --steps 4
+    python -m benchmarks.profile_step --sampler deepsmote --steps 4 --rows 12
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import argparse
 
 import numpy as np
 import torch
-from bench_samplers import matmul_peak
-from host import describe_host
 from torch.profiler import ProfilerActivity, profile
 
 from imblearn_deep import BAGANGP, DeepSMOTE
+
+from ._common import describe_host, matmul_peak
 
 COUNTS = (400, 200, 100, 50, 30)  # imbalanced, and no class generated (see below)
 

@@ -16,8 +16,8 @@ Rounds alternate (reference, library, reference, ...) so that a change of the ma
 load hits both; each round trains ``--epochs`` epochs and keeps the last one's seconds
 (the first pays the one-off kernel selection).
 
-    python benchmarks/reference_loop.py                      # 3,000 images, 3 rounds
-    python benchmarks/reference_loop.py --n-images 300 --rounds 1 --epochs 1   # smoke run
+    python -m benchmarks.reference_loop                      # 3,000 images, 3 rounds
+    python -m benchmarks.reference_loop --n-images 300 --rounds 1 --epochs 1   # smoke run
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import argparse
 import io
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -35,10 +34,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from bench_samplers import count_epoch_flops, load_data, matmul_peak, no_generation  # noqa: E402
-from host import OtherLoad, describe_host  # noqa: E402
+from ._common import (
+    OtherLoad,
+    count_epoch_flops,
+    describe_host,
+    load_data,
+    matmul_peak,
+    no_generation,
+)
 
 DIM_H, N_Z = 64, 300
 
@@ -116,19 +119,17 @@ def reference_fit(X: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> list[
     return seconds
 
 
-def library_fit(X: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> list[float]:
-    """``DeepSMOTE`` with the paper's networks and schedule; the seconds of each epoch."""
+def library_sampler(**params):
+    """``DeepSMOTE`` with the paper's networks and schedule (batch 100), on the CPU."""
     from imblearn_deep import DeepSMOTE
 
-    sampler = DeepSMOTE(
-        epochs=epochs,
-        batch_size=100,
-        hidden_channels=DIM_H,
-        latent_dim=N_Z,
-        sampling_strategy=no_generation(y),
-        device="cpu",
-        random_state=seed,
-    )
+    params = {"random_state": 0, **params}
+    return DeepSMOTE(batch_size=100, hidden_channels=DIM_H, latent_dim=N_Z, device="cpu", **params)
+
+
+def library_fit(X: np.ndarray, y: np.ndarray, epochs: int, seed: int) -> list[float]:
+    """``DeepSMOTE``'s own loop; the seconds of each epoch."""
+    sampler = library_sampler(epochs=epochs, sampling_strategy=no_generation(y), random_state=seed)
     sampler.fit_resample(X, y)
     return [row["seconds"] for row in sampler.history_]
 
@@ -147,11 +148,8 @@ def main(argv: list[str] | None = None) -> None:
     if len(X) % 100 == 1:
         # The library merges such a batch into the one before; the reference loop cannot.
         parser.error(f"{len(X)} images leave a last batch of one image; choose another size")
-    flop_args = argparse.Namespace(
-        device="cpu", verbose=0, epochs=1, batch_size=100, hidden_channels=DIM_H, latent_dim=N_Z
-    )
     # The two loops run the same networks' shapes on the same batches, so one count serves.
-    epoch_gflop = count_epoch_flops("deepsmote", flop_args, "float32", X, y)["autoencoder"] / 1e9
+    epoch_gflop = count_epoch_flops(library_sampler, X, y, batch_size=100)["autoencoder"] / 1e9
     peak = matmul_peak(torch.float32, torch.device("cpu"))
     print(f"host: {describe_host()}; {args.threads} thread(s)")
     print(f"data: {len(X)} images ({source}); {epoch_gflop:.0f} GFLOP per epoch")

@@ -8,12 +8,12 @@ run, generation images/s for the images that balance the set, peak memory, and t
 load of other processes during each case. Under it: the matmul peaks and the bfloat16
 vs float32 reconstruction check. Columns are explained in ``docs/benchmarks.md``.
 
-    python benchmarks/run.py --quick            # 300 images, 2 epochs: ~5 min, 2 idle cores
-    python benchmarks/run.py                    # 9,000 images, 1 epoch: ~40 min, 2 idle cores
-    python benchmarks/run.py --quick --samplers deepsmote smote --json quick.json
+    python -m benchmarks.run --quick            # 300 images, 2 epochs: ~5 min, 2 idle cores
+    python -m benchmarks.run                    # 9,000 images, 1 epoch: ~40 min, 2 idle cores
+    python -m benchmarks.run --quick --samplers deepsmote smote --json quick.json
 
-Any option of ``bench_samplers.py`` may be added (it overrides the preset); see
-``python benchmarks/bench_samplers.py --help``.
+Any option of ``bench_samplers`` may be added (it overrides the preset); see
+``python -m benchmarks.bench_samplers --help``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_samplers  # noqa: E402
+from . import bench_classifiers, bench_samplers
 
 QUICK = ["--n-images", "300", "--epochs", "2", "--recon-images", "600", "--recon-epochs", "2"]
 
@@ -74,9 +73,7 @@ def markdown_report(result: dict, classifier_rows: list[dict] | None = None) -> 
 
 
 def run_classifiers(architectures: list[str], n_images: int, device: str) -> list[dict]:
-    """CNNClassifier epochs via ``bench_classifiers.py`` (optional extra table)."""
-    import bench_classifiers
-
+    """CNNClassifier epochs via ``bench_classifiers`` (optional extra table)."""
     X, y = bench_classifiers.make_data(n_images)
     return [
         bench_classifiers.bench(a, X, y, batch_size=64, epochs=1, device=device)
@@ -91,19 +88,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", type=Path, default=None, help="also write the markdown")
     parser.add_argument(
         "--classifiers", nargs="*", default=[], metavar="ARCH",
-        help="also time CNNClassifier architectures (bench_classifiers.py)",
+        help="also time CNNClassifier architectures (bench_classifiers)",
     )  # fmt: skip
     parser.add_argument("-h", "--help", action="store_true")
     own, rest = parser.parse_known_args(argv)
     if own.help:
         parser.print_help()
-        print("\nOptions of bench_samplers.py (override the preset):\n")
+        print("\nOptions of bench_samplers (override the preset):\n")
         bench_samplers.build_parser().print_help()
         return
     sampler_argv = (QUICK if own.quick else []) + rest
     args = bench_samplers.resolve_args(bench_samplers.build_parser().parse_args(sampler_argv))
     result = bench_samplers.collect(args, bench_samplers.child_argv(sampler_argv))
-    result["conditions"]["command"] = "python benchmarks/run.py " + " ".join(argv)
+    result["conditions"]["command"] = "python -m benchmarks.run " + " ".join(argv)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     classifier_rows = (

@@ -462,7 +462,7 @@ def _classic_samplers(k_neighbors: int = 5) -> tuple[SamplerSpec, ...]:
 # 1,400 images at batch 32; 28x28: 5 epochs of 40,000 at batch 64). A cosine decay with a
 # short warm-up ends each fit at a low rate: on Fashion-MNIST at 3,125 steps (5 seeds) it
 # cut the seed-to-seed sd of test macro-F1 from 0.033 to 0.011 without resampling and
-# from 0.060 to 0.006 with class weights (docs/results/seed_spread/summary.md).
+# from 0.060 to 0.006 with class weights (studies/seed_spread/results/seed_spread/summary.md).
 _FAST_SCHEDULES = {
     "small": {
         "deepsmote": {"epochs": 30},

@@ -2,7 +2,7 @@
 
 Each run is one condition (a sampler or loss of the comparison's ``fast`` preset: none,
 weighted, ros, smote, ...) x one learning-rate schedule x one seed. It builds the
-comparison's pipeline (:func:`imblearn_deep.comparison.build_pipeline`) with the fast
+comparison's pipeline (the preset's sampler step, then its classifier) with the fast
 preset's 28x28 classifier (``small_cnn``, channels 16-32-64, batch 64, Adam) set to exactly
 ``--max-steps`` optimizer steps, whatever the size of the (resampled) training set, fits it
 once on the imbalanced Fashion-MNIST training profile (no cross-validation) and scores the
@@ -13,10 +13,10 @@ Resumable: every finished run is one JSON file under ``--out`` (written to a tem
 then renamed), and runs whose file exists are skipped. Run it as two processes with one
 torch thread each, then print and write the table::
 
-    python benchmarks/seed_spread.py --shard 0/2 &
-    python benchmarks/seed_spread.py --shard 1/2 &
+    python -m studies.seed_spread.seed_spread --shard 0/2 &
+    python -m studies.seed_spread.seed_spread --shard 1/2 &
     wait
-    python benchmarks/seed_spread.py --summary
+    python -m studies.seed_spread.seed_spread --summary
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -34,18 +35,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from imblearn.pipeline import Pipeline
 from sklearn.metrics import balanced_accuracy_score, f1_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from host import OtherLoad, cpu_name  # noqa: E402
+from benchmarks._common import REPO, OtherLoad, cpu_name
+from imblearn_deep.comparison import get_preset
+from imblearn_deep.datasets import load_imbalanced
+from imblearn_deep.metrics import macro_f1
 
-from imblearn_deep.comparison import build_pipeline, get_preset  # noqa: E402
-from imblearn_deep.comparison.tables import mean_std  # noqa: E402
-from imblearn_deep.datasets import load_imbalanced  # noqa: E402
-from imblearn_deep.metrics import macro_f1  # noqa: E402
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO / "docs" / "results" / "seed_spread"
+DEFAULT_OUT = REPO / "studies" / "seed_spread" / "results" / "seed_spread"
 # The Debian package's folder (``apt-get install dataset-fashion-mnist``).
 DEFAULT_DATA_ROOT = "/usr/share/datasets/fashion-mnist"
 # The comparison's command line draws the imbalanced split with this seed; the run seeds
@@ -120,6 +118,24 @@ def host_record() -> dict:
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
     }
+
+
+def mean_std(values) -> tuple[float, float]:
+    """Mean and sample standard deviation (``ddof=1``; 0 for a single value)."""
+    values = [float(v) for v in values]
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def build_pipeline(sampler, classifier, *, random_state: int, device: str, classes) -> Pipeline:
+    """The comparison's pipeline of one candidate: the sampler step (``"passthrough"``
+    without one), then the classifier with the candidate's classifier parameters."""
+    clf = classifier.build(random_state=random_state, device=device, classes=classes)
+    clf.set_params(**sampler.classifier_params)
+    steps = [("sampler", sampler.build(random_state=random_state, device=device)), ("clf", clf)]
+    return Pipeline(steps)
 
 
 def fit_and_score(data, condition: str, schedule: str, seed: int, max_steps: int) -> dict:

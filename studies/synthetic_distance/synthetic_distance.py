@@ -1,8 +1,8 @@
 """How far synthetic images move from the real images they are made from.
 
 Residual synthesis (``DeepSMOTE(synthesis="residual")``) ties random over-sampling
-downstream on Fashion-MNIST (``docs/results.md``). Is it close to copying its base images?
-For every synthetic image of a fitted DeepSMOTE, its provenance
+downstream on Fashion-MNIST (``studies/deep_variants/README.md``). Is it close to copying
+its base images? For every synthetic image of a fitted DeepSMOTE, its provenance
 (``sample_provenance_``) names the base and the neighbour it interpolates between; this
 script reports, per method, the pixel distance of each synthetic image to its base
 image, as a share of the distance from the base to its neighbour's real image (SMOTE's
@@ -11,13 +11,15 @@ to the nearest real training image of its class as a share of the real images' o
 nearest-neighbour distance (1.0: as far from the training set as a real image is from
 the others; 0: a copy). Same fit for both syntheses (the preset's networks), 200
 synthetic images per over-sampled class. SMOTE is measured as the comparison runs it
-(``FlattenSampler``, integer pixels interpolated in float) and on the raw rows in their
-own dtype, which wraps around for uint8 pixels (what the comparison did before the fix).
+(the ``fast`` preset's ``smote`` candidate: integer pixels interpolated in float) and on
+the raw rows in their own dtype, which wraps around for uint8 pixels (what the comparison
+did before the fix).
 
-    python benchmarks/synthetic_distance.py                    # Fashion-MNIST, ~6 CPU min
-    python benchmarks/synthetic_distance.py --dataset digits   # seconds
+    python -m studies.synthetic_distance.synthetic_distance                   # ~6 CPU min
+    python -m studies.synthetic_distance.synthetic_distance --dataset digits  # seconds
 
-Writes ``docs/results/synthetic_distance/<dataset>_seed<N>.json`` (``--output``).
+Writes ``studies/synthetic_distance/results/synthetic_distance/<dataset>_seed<N>.json``
+(``--output``).
 """
 
 from __future__ import annotations
@@ -25,16 +27,17 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
-from host import describe_host
 from imblearn.over_sampling import SMOTE
 from sklearn.neighbors import NearestNeighbors
 
+from benchmarks._common import describe_host
 from imblearn_deep import DeepSMOTE
-from imblearn_deep.comparison import FlattenSampler, get_preset
+from imblearn_deep.comparison import get_preset
 from imblearn_deep.datasets import load_imbalanced
 
 PER_CLASS = 200
@@ -88,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", default="fashion_mnist")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", default="docs/results/synthetic_distance")
+    parser.add_argument("--output", default="studies/synthetic_distance/results/synthetic_distance")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     X, y, _, _ = load_imbalanced(args.dataset)
@@ -97,11 +100,13 @@ def main(argv: list[str] | None = None) -> None:
     results = {"host": describe_host(), "dataset": args.dataset, "seed": args.seed}
 
     # SMOTE's default 5 neighbours, fewer where the smallest class has fewer others;
-    # through FlattenSampler (integer pixels interpolated in float, as the comparison
-    # does), and on the raw uint8 rows (what the comparison did before: wrapped around).
+    # built as the comparison builds it (integer pixels interpolated in float), and on the
+    # raw uint8 rows (what the comparison did before: wrapped around).
     k_neighbors = min(5, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()) - 1)
+    smote = preset.sampler("smote")
+    smote = replace(smote, params={**smote.params, "k_neighbors": k_neighbors})
     smotes = {
-        "smote": FlattenSampler(SMOTE(k_neighbors=k_neighbors, random_state=args.seed)),
+        "smote": smote.build(random_state=args.seed),
         "smote_in_the_input_dtype": SMOTE(k_neighbors=k_neighbors, random_state=args.seed),
     }
     for name, smote in smotes.items():

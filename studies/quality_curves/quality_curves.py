@@ -19,13 +19,14 @@ The judges' scores of the *real* training images (200 per class at most, as many
 class has) are the yardstick printed beside: a sampler whose images are as
 class-faithful as real ones reaches them.
 
-Points are appended to ``docs/results/quality_curves/points.jsonl`` as they finish (a run
-stopped half-way keeps them and skips them when restarted); ``--report`` writes
-``summary.md`` and ``curves.png`` there.
+Points are appended to ``studies/quality_curves/results/quality_curves/points.jsonl`` as
+they finish (a run stopped half-way keeps them and skips them when restarted);
+``--report`` writes ``summary.md`` and ``curves.png`` there.
 
-    python benchmarks/quality_curves.py --configs deepsmote_fast_ref,deepsmote_fast_tuned
-    python benchmarks/quality_curves.py --configs deepsmote_paper_ref --threads 1
-    python benchmarks/quality_curves.py --report
+    python -m studies.quality_curves.quality_curves \\
+        --configs deepsmote_fast_ref,deepsmote_fast_tuned
+    python -m studies.quality_curves.quality_curves --configs deepsmote_paper_ref --threads 1
+    python -m studies.quality_curves.quality_curves --report
 """
 
 from __future__ import annotations
@@ -39,14 +40,18 @@ from pathlib import Path
 import joblib
 import numpy as np
 import torch
-from host import describe_host
 
+from benchmarks._common import describe_host
 from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE
 from imblearn_deep.datasets import load_balanced_test, load_imbalanced
 from imblearn_deep.metrics import class_frechet_distances, label_fidelity
-from imblearn_deep.over_sampling import default_judge
 
-OUTPUT = Path("docs/results/quality_curves")
+try:
+    from imblearn_deep.experimental import default_judge
+except ImportError:  # before default_judge moved to experimental
+    from imblearn_deep.over_sampling import default_judge
+
+OUTPUT = Path("studies/quality_curves/results/quality_curves")
 CACHE = Path(".cache/quality_curves")
 PER_CLASS = 200
 
@@ -235,7 +240,7 @@ def report(output: Path) -> None:
     lines = [
         "# Quality per CPU minute: DeepSMOTE and BAGAN-GP on the Fashion-MNIST profile",
         "",
-        "Command: `python benchmarks/quality_curves.py --configs ...` then `--report`.",
+        "Command: `python -m studies.quality_curves.quality_curves --configs ...` then `--report`.",
         f"Host: {rows[-1].get('host', '?')}.",
         "",
         "Real training images (≤ 200 per class), the yardstick: linear-judge fidelity "

@@ -8,7 +8,7 @@ are not in the sampler's training set (``--judge heldout``: an independent judge
 accuracy on the 325 training images is printed beside, as ``judge_accuracy_on_train``).
 Used to choose the settings of the quality tests.
 
-    python benchmarks/quality_digits.py BAGANGP '{"gan_epochs": 200, "batch_size": 32}'
+    python -m studies.quality_digits.quality_digits BAGANGP '{"gan_epochs": 200, "batch_size": 32}'
 """
 
 from __future__ import annotations

@@ -7,27 +7,23 @@ initial weights and batch order, so the difference between precisions at one see
 effect of the arithmetic; the spread between seeds in float32 is the noise it is judged
 against. Not a test::
 
-    python benchmarks/precision_f1.py --dataset digits --epochs 10 --seeds 0 1 2
-    python benchmarks/precision_f1.py --dataset fashion_mnist --fraction 0.1 --epochs 3
+    python -m studies.precision_f1.precision_f1 --dataset digits --epochs 10 --seeds 0 1 2
+    python -m studies.precision_f1.precision_f1 --dataset fashion_mnist --fraction 0.1 --epochs 3
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.metrics import f1_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from host import describe_host  # noqa: E402
-
-from imblearn_deep.classifiers import CNNClassifier  # noqa: E402
-from imblearn_deep.datasets import load_imbalanced  # noqa: E402
+from benchmarks._common import describe_host
+from imblearn_deep.classifiers import CNNClassifier
+from imblearn_deep.datasets import load_imbalanced
 
 
 def subsample(X: np.ndarray, y: np.ndarray, fraction: float, seed: int = 0):

@@ -1,7 +1,7 @@
 """Where could deep over-sampling win? Variants of DeepSMOTE and BAGAN-GP, paired against
 the protocol's baselines on the same seeds.
 
-The Fashion-MNIST protocol (``benchmarks/fashion_protocol.sh``) ranks the fast deep
+The Fashion-MNIST protocol (``studies/fashion_protocol/fashion_protocol.sh``) ranks the fast deep
 samplers last. This script runs the ideas that could make synthetic images more useful
 than SMOTE's interpolations, each as a comparison method of its own, with the protocol's
 classifier, steps, seeds and test sets, into its own results folder:
@@ -15,11 +15,11 @@ classifier, steps, seeds and test sets, into its own results folder:
 * ``deepsmote_wide``: DeepSMOTE trained longer and wider (30 epochs, 32 channels);
 * ``deepsmote_long`` / ``deepsmote_long_half_weighted``: the preset's networks trained
   three times longer with a tuned schedule (3,825 steps, Adam 2e-3, 5 % warm-up, cosine
-  decay: the best images of ``benchmarks/quality_curves.py``, class Fréchet 4.2 against the
+  decay: the best images of ``studies/quality_curves``, class Fréchet 4.2 against the
   preset's 8.6), balancing fully, or half-way with a class-weighted loss;
 * ``deepsmote_paper_long``: the paper's networks (64-128-256-512 channels, 300-d codes,
   batch 100) trained 2,430 tuned steps in bfloat16: the best decoded images of
-  ``benchmarks/quality_curves.py`` (class Fréchet 1.56, 63 CPU minutes on one thread);
+  ``studies/quality_curves`` (class Fréchet 1.56, 63 CPU minutes on one thread);
 * ``deepsmote_paper_penalty``: the preset's DeepSMOTE with the article's penalty text
   (``penalty="paper"``) instead of the released code's;
 * ``deepsmote_residual``: DeepSMOTE's ``synthesis="residual"``: a real image of the class
@@ -32,7 +32,7 @@ classifier, steps, seeds and test sets, into its own results folder:
   constant shift of the logits, which changes nothing);
 * ``deepsmote_judged`` / ``bagangp_judged``: the synthetic images a logistic regression of
   the real training images assigns to another class are replaced by new draws
-  (:class:`~imblearn_deep.over_sampling.JudgeFilter`).
+  (:class:`~imblearn_deep.experimental.JudgeFilter`).
 
 ``--report`` prints the paired differences of these rows and the protocol's rows (the same
 seeds share the classifier's initialisation), on both test sets, against the best method
@@ -41,9 +41,13 @@ without resampling, SMOTE and DeepSMOTE. Name protocol methods in ``--variants``
 runs repeat exactly on one CPU model, not across models (a small CNN's test macro-F1
 moved by 0.004 between an Intel and an AMD host), and the report then pairs with them.
 
-    python benchmarks/deep_variants.py --seeds 0,1,2                  # about 1 h on 2 cores
-    python benchmarks/deep_variants.py --report
-    python benchmarks/deep_variants.py --dataset digits --seeds 0 --variants smote_half
+    python -m studies.deep_variants.deep_variants --seeds 0,1,2       # about 1 h on 2 cores
+    python -m studies.deep_variants.deep_variants --report
+    python -m studies.deep_variants.deep_variants --dataset digits --seeds 0 --variants smote_half
+
+Results go to ``studies/deep_variants/results/<dataset>_variants`` (``--output``); the
+protocol's folder ``studies/fashion_protocol/results/<dataset>`` supplies the baselines this
+folder did not rerun (``--baselines``).
 
 ``--classifier-steps N`` trains every method's classifier ``N`` optimizer steps instead of
 the preset's (ResNet-18 625, small CNN 3,125): the question whether added images help more
@@ -62,12 +66,26 @@ from pathlib import Path
 
 from imblearn.over_sampling import SMOTE
 
-from imblearn_deep import BAGANGP, DeepSMOTE, JudgeFilter
-from imblearn_deep.comparison import SamplerSpec, get_preset, read_results, run_comparison
-from imblearn_deep.comparison.stats import paired_differences, paired_section, paired_table
-from imblearn_deep.comparison.store import BALANCED_TEST
+from imblearn_deep import BAGANGP, DeepSMOTE
+from imblearn_deep.comparison import (
+    SamplerSpec,
+    get_preset,
+    paired_differences,
+    paired_section,
+    paired_table,
+    read_results,
+    run_comparison,
+)
 from imblearn_deep.datasets import load_balanced_test, load_imbalanced
-from imblearn_deep.over_sampling import PartialBalance
+
+try:
+    from imblearn_deep.experimental import JudgeFilter, PartialBalance
+except ImportError:  # before they moved to experimental
+    from imblearn_deep import JudgeFilter
+    from imblearn_deep.over_sampling import PartialBalance
+
+RESULTS = Path(__file__).resolve().parent / "results"
+PROTOCOL_RESULTS = Path(__file__).resolve().parents[1] / "fashion_protocol" / "results"
 
 
 def variants(preset) -> tuple[SamplerSpec, ...]:
@@ -209,12 +227,16 @@ def main(argv: list[str] | None = None) -> None:
         help="a parameter of every classifier, e.g. random_shift=2 (a Python literal; repeatable)",
     )
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--output", default=None, help="default docs/results/<dataset>_variants")
-    parser.add_argument("--baselines", default=None, help="default docs/results/<dataset>")
+    parser.add_argument(
+        "--output", default=None, help="default studies/deep_variants/results/<dataset>_variants"
+    )
+    parser.add_argument(
+        "--baselines", default=None, help="default studies/fashion_protocol/results/<dataset>"
+    )
     parser.add_argument("--report", action="store_true", help="only print the paired tables")
     args = parser.parse_args(argv)
-    output = Path(args.output or f"docs/results/{args.dataset}_variants")
-    baselines = Path(args.baselines or f"docs/results/{args.dataset}")
+    output = Path(args.output) if args.output else RESULTS / f"{args.dataset}_variants"
+    baselines = Path(args.baselines) if args.baselines else PROTOCOL_RESULTS / args.dataset
     preset = get_preset("fast", args.dataset)
     extra = variants(preset)
     classifiers = args.classifiers.split(",")
@@ -255,7 +277,7 @@ def main(argv: list[str] | None = None) -> None:
             and r["classifier"] in classifiers
             and (r["sampler"], r["classifier"]) not in own
         ]
-    for score in ("test_f1_macro", f"{BALANCED_TEST}_f1_macro"):
+    for score in ("test_f1_macro", "balanced_test_f1_macro"):
         section = paired_section(rows, score=score)
         print(section or f"(nothing to pair on {score})")
         # The deep variants against pixel SMOTE and against plain DeepSMOTE too.
