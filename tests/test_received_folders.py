@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -193,7 +194,7 @@ def _damage(folder: Path, case: str) -> Path:
         "rank": {"rank": "x"},
         "edited score": {"test_f1_macro": 0.999},
         "classes": {"classes": [0, 1]},
-        "misplaced": {"cell": "digits|ros|small_cnn|seed=7", "seed": 7},
+        "misplaced": {"cell": "digits|ros|small_cnn|seed=1", "seed": 1},  # a duplicate
     }
     if case in changes:
         return rewrite(folder, ROS, {**row, **changes[case]})
@@ -335,3 +336,45 @@ def test_test_classes_unknown_to_training_are_a_clear_error(tmp_path):
     X, y = np.zeros((8, 1, 8, 8)), np.array([0, 1] * 4)
     with pytest.raises(ValueError, match=r"y_test holds classes that y_train does not: \[2\]"):
         run_comparison(X, y, X[:3], np.array([0, 1, 2]), output=tmp_path)
+
+
+# -- found by probing the first fix ---------------------------------------------------
+
+
+def test_a_deeply_nested_value_is_damage_not_a_crash(received, monkeypatch):
+    monkeypatch.setattr(figures_module, "_figure_class", lambda: None)
+    deep = json.loads("[" * 600 + "]" * 600)
+    path = rewrite(received, ROS, {**record(received, ROS), "x": deep})
+    code, said = run("report", "--output", received)
+    assert code == 0 and any(str(path) in s and "nested more than" in s for s in said)
+    assert len(cells(received)) == 3
+
+
+def test_an_artifact_promising_more_than_it_holds_is_damage(received):
+    pytest.importorskip("matplotlib")
+    header = "{'descr': '|u1', 'fortran_order': False, 'shape': (1000000000000,), }"
+    npy = b"\x93NUMPY\x01\x00" + len(header.ljust(118) + "\n").to_bytes(2, "little")
+    npy += (header.ljust(118) + "\n").encode() + bytes(64)
+    artifact = received / "artifacts" / f"{ROS}.npz"
+    with zipfile.ZipFile(artifact, "w") as archive:
+        archive.writestr("real.npy", npy)
+    code, said = run("report", "--output", received)
+    assert code == 0 and any(str(artifact) in s and "promises" in s for s in said)
+
+
+def test_a_named_pipe_named_like_a_record_does_not_block(received, monkeypatch):
+    monkeypatch.setattr(figures_module, "_figure_class", lambda: None)
+    pipe = received / "cells" / "zz.json"
+    os.mkfifo(pipe)
+    code, said = run("report", "--output", received)  # would block for ever on read
+    assert code == 0 and any(str(pipe) in s and "not a regular file" in s for s in said)
+    assert len(cells(received)) == 4
+
+
+def test_a_renamed_record_is_moved_back_to_its_place_not_lost(received):
+    path = received / "cells" / f"{ROS}.json"
+    renamed = path.with_name("renamed.json")
+    path.rename(renamed)
+    with pytest.warns(UserWarning, match="moved to"):
+        assert len(cells(received)) == 4
+    assert path.is_file() and not renamed.exists()

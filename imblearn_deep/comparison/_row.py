@@ -25,6 +25,23 @@ __all__ = ["Row", "check_row"]
 
 # Scores recorded as floats and recomputed from integer counts agree to rounding.
 _TOLERANCE = 1e-6
+# A row nests a few levels (history: a list of epochs of numbers); a deeper value is no
+# field of ours, and would exhaust the recursion of whatever walks the row.
+_MAX_DEPTH = 16
+
+
+def _depth(value) -> int:
+    """How deep lists and objects nest in ``value`` (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, level)
+            if level <= _MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, level + 1) for child in children)
+    return deepest
+
 
 Name = Annotated[str, check.name]
 Count = Annotated[int, check.count]
@@ -283,7 +300,8 @@ def _consistent(row: dict, prefix: str) -> str | None:
     recall = np.divide(hits, support, out=np.zeros(len(classes)), where=present)
     stored = row[f"{extra}recall"]
     if set(stored) != set(classes) or any(
-        abs(stored[c] - r) > _TOLERANCE for c, r in zip(classes, recall, strict=True)
+        stored[c] is None or abs(stored[c] - r) > _TOLERANCE
+        for c, r in zip(classes, recall, strict=True)
     ):
         return f"{extra}recall disagrees with the confusion matrix"
     # The scores of metrics.SCORES, from counts: macro-F1 over the classes seen in truth or
@@ -296,7 +314,8 @@ def _consistent(row: dict, prefix: str) -> str | None:
         "accuracy": float(hits.sum() / support.sum()),
     }
     for name, value in expected.items():
-        if abs(row[f"{prefix}_{name}"] - value) > _TOLERANCE:
+        stored = row[f"{prefix}_{name}"]
+        if stored is None or abs(stored - value) > _TOLERANCE:
             return (
                 f"{prefix}_{name} is {row[f'{prefix}_{name}']!r} but its confusion matrix "
                 f"gives {value:.6f}"
@@ -333,7 +352,10 @@ def check_row(row: Any) -> str | None:
     """
     if not isinstance(row, dict):
         return f"expected a JSON object (a row), got {type(row).__name__}"
-    required = [*_REQUIRED, *_REQUIRED_BY_STATUS.get(row.get("status"), ())]
+    if _depth(row) > _MAX_DEPTH:
+        return f"values nested more than {_MAX_DEPTH} deep"
+    status = row.get("status")
+    required = [*_REQUIRED, *_REQUIRED_BY_STATUS.get(status if isinstance(status, str) else "", ())]
     for group in _TOGETHER:
         if group[0] in row:
             required += group

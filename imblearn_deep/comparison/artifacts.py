@@ -9,6 +9,7 @@ appended (:func:`~imblearn_deep.comparison.quality.synthetic_samples`).
 from __future__ import annotations
 
 import io
+import math
 import os
 import zipfile
 from numbers import Integral
@@ -150,19 +151,48 @@ def read_sample_images(path: str | os.PathLike) -> dict[str, np.ndarray]:
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_ARTIFACT_BYTES:
+                raise ValueError(
+                    f"not an image artifact (it unpacks to {unpacked:,} bytes, more than "
+                    f"{MAX_ARTIFACT_BYTES:,})"
+                )
+            for info in archive.infolist():
+                _check_header(archive, info)
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise ValueError("not an image artifact (not a .npz archive)") from error
-    if unpacked > MAX_ARTIFACT_BYTES:
-        raise ValueError(
-            f"not an image artifact (it unpacks to {unpacked:,} bytes, more than "
-            f"{MAX_ARTIFACT_BYTES:,})"
-        )
     try:
         with np.load(path, allow_pickle=False) as saved:
             arrays = {key: saved[key] for key in saved.files}
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as error:
         raise ValueError(f"not an image artifact ({error})") from error
     return _checked(arrays)
+
+
+# The .npy format versions numpy writes (1.0; 2.0 for very large headers).
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _check_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse an array whose header promises more data than its file holds: numpy would
+    allocate the promised shape before finding the data missing."""
+    with archive.open(info) as member:
+        try:
+            version = np.lib.format.read_magic(member)
+            read_header = _HEADER_READERS.get(version)
+            if read_header is None:
+                raise ValueError(f"an .npy format version {version} we never write")
+            shape, _, dtype = read_header(member)
+        except (ValueError, SyntaxError, TypeError) as error:
+            raise ValueError(f"not an image artifact ({info.filename}: {error})") from error
+    promised = math.prod(shape) * dtype.itemsize
+    if promised > info.file_size:
+        raise ValueError(
+            f"not an image artifact ({info.filename} promises {promised:,} bytes in a "
+            f"{info.file_size:,}-byte member)"
+        )
 
 
 def _checked(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -25,6 +25,7 @@ import io
 import json
 import math
 import os
+import stat
 import uuid
 import warnings
 from collections.abc import Iterator, Sequence
@@ -143,10 +144,14 @@ def _read_text(path: Path) -> tuple[str | None, str | None]:
     A missing file gives (None, None): another run moved or replaced it meanwhile.
     """
     try:
+        # Only a regular file is read: a folder named like a record fails, and a named pipe
+        # would block the reader for ever.
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None, "not a regular file"
         data = path.read_bytes()
     except FileNotFoundError:
         return None, None
-    except OSError as error:  # a folder named like a record, a file we may not read…
+    except OSError as error:  # a file we may not read…
         return None, error.strerror or type(error).__name__
     try:
         return data.decode("utf-8"), None
@@ -305,13 +310,25 @@ class ResultsStore:
         if text is not None:
             row, problem = _parse_row(text)
             if row is not None and self.record_path(row["cell"]).name != path.name:
-                # Two files claiming one cell would count it twice in every table.
-                row, problem = None, f"it holds cell {row['cell']!r}, whose record is elsewhere"
+                row, problem = self._misplaced(path, row)
             if row is not None:
                 return row
         if problem:
             move_aside(path, problem)
         return None
+
+    def _misplaced(self, path: Path, row: dict) -> tuple[dict | None, str | None]:
+        """A valid record under another name: moved to its cell's place when that is free
+        (a renamed record loses nothing), damage when it would count its cell twice."""
+        place = self.record_path(row["cell"])
+        if place.exists() or place.is_symlink():
+            return None, f"it holds cell {row['cell']!r}, whose record is {place.name}"
+        os.replace(path, place)
+        warnings.warn(
+            f"{path} holds the record of cell {row['cell']!r}; moved to {place.name}.",
+            stacklevel=4,
+        )
+        return row, None
 
     def get(self, key: str) -> dict | None:
         """The record of cell ``key``, or None (never run, or damaged and moved aside)."""
