@@ -13,14 +13,17 @@ __version__ = "0.1.0"
 # Add a new public name here only.
 _EXPORTS = {
     "BAGANGP": ".over_sampling",
-    "BalancedBatchSampler": ".batches",
+    "BalancedBatchSampler": ".classifiers",
     "CNNClassifier": ".classifiers",
     "DeepSMOTE": ".over_sampling",
-    "JudgeFilter": ".over_sampling",
-    "TrainingDivergedError": "._training",
+    "FlattenSampler": ".over_sampling",
+    "TrainingDivergedError": "._torch.loop",
     "show_versions": "._show_versions",
 }
 
+# Former public names -> the module that exports them now; they warn for one release.
+_DEPRECATED = {"JudgeFilter": "imblearn_deep.experimental"}
+
 __all__ = sorted(_EXPORTS)
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), _DEPRECATED)

@@ -16,7 +16,7 @@ and report nothing.
 
 from __future__ import annotations
 
-from ._training import EpochCallback
+from ._torch.loop import EpochCallback
 
 try:
     from sklearn.callback import CallbackSupportMixin, with_callbacks

@@ -47,7 +47,7 @@ def _installed(distribution: str) -> str:
 def _torch_info() -> dict[str, str]:
     import torch
 
-    from ._training import cpu_has_bfloat16
+    from ._torch.devices import cpu_has_bfloat16
 
     info = {
         "CUDA build": str(torch.version.cuda),

@@ -25,20 +25,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fit_tasks import CallbackSupportMixin, EpochTasks, FitTask
 from ._images import ARRAY_CHECKS, ImageLayout, PixelRange
-from ._training import (
+from ._torch.devices import (
     PRECISION_OPTIONS,
-    EpochCallback,
-    PrintProgress,
-    StopOnNonFinite,
-    TrainingDivergedError,
     autocast,
-    draw_seed,
     modules_on,
     resolve_device,
     resolve_precision,
-    seeded,
     to_device,
 )
+from ._torch.loop import EpochCallback, PrintProgress, StopOnNonFinite, TrainingDivergedError
+from ._torch.rng import draw_seed, seeded
 
 # Synthetic samples are decoded in chunks of this many to bound memory.
 GENERATION_BATCH = 1024

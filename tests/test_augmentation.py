@@ -1,4 +1,4 @@
-"""Tests for imblearn_deep.augmentation and CNNClassifier's random_shift / random_flip."""
+"""Tests for the input augmentation and CNNClassifier's random_shift / random_flip."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.utils._param_validation import InvalidParameterError
 
-import imblearn_deep.classifiers as classifiers_module
-from imblearn_deep._skorch_loop import SkorchLoopMixin
-from imblearn_deep.augmentation import random_shift_flip
 from imblearn_deep.classifiers import CNNClassifier
+from imblearn_deep.classifiers import _fit as fit_module
+from imblearn_deep.classifiers._augmentation import random_shift_flip
+from imblearn_deep.classifiers._skorch_loop import SkorchLoopMixin
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +104,7 @@ def test_every_training_step_and_only_training_is_augmented(digits, monkeypatch)
         calls.append((tuple(images.shape), shift, flip))
         return random_shift_flip(images, shift=shift, flip=flip)
 
-    monkeypatch.setattr(classifiers_module, "random_shift_flip", spy)
+    monkeypatch.setattr(fit_module, "random_shift_flip", spy)
     clf = small(random_shift=1, random_flip=True, early_stopping=True, max_steps=None, max_epochs=2)
     clf.fit(X, y)
     assert len(calls) == clf.n_steps_

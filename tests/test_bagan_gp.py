@@ -9,6 +9,7 @@ from _samplers import digits_label_fidelity, imbalanced_images, make_tiny
 
 from imblearn_deep import BAGANGP
 from imblearn_deep.nets.bagan import ConditionalDiscriminator, build_decoder, build_encoder
+from imblearn_deep.over_sampling._gan_epoch import gradient_penalty
 
 
 def test_reference_networks_at_64x64():
@@ -97,17 +98,20 @@ def test_gp_alpha_options_differ():
 
 def test_gradient_penalty_of_a_linear_critic():
     # For D(x, y) = w·x the gradient is w everywhere: the penalty is (‖w‖ - 1)².
-    sampler = make_tiny("BAGANGP")
     w = torch.full((4,), 0.25)
 
     class Linear(torch.nn.Module):
         def forward(self, x, y):
             return x @ w
 
-    sampler.discriminator_ = Linear()
     real, fake = torch.randn(8, 4), torch.randn(8, 4)
-    penalty = sampler._gradient_penalty(
-        real, fake, torch.zeros(8, dtype=torch.long), torch.Generator().manual_seed(0)
+    penalty = gradient_penalty(
+        Linear(),
+        real,
+        fake,
+        torch.zeros(8, dtype=torch.long),
+        torch.Generator().manual_seed(0),
+        make_tiny("BAGANGP").gp_alpha,
     )
     torch.testing.assert_close(penalty, (w.norm() - 1.0) ** 2)
 

@@ -11,8 +11,8 @@ from skorch.callbacks import Callback
 from torch.utils.data import DataLoader, TensorDataset
 
 from imblearn_deep import BalancedBatchSampler, CNNClassifier
-from imblearn_deep import _skorch_loop as training_loop_module
-from imblearn_deep import batches as batches_module
+from imblearn_deep.classifiers import _batches as batches_module
+from imblearn_deep.classifiers import _skorch_loop as training_loop_module
 from imblearn_deep.comparison import build_pipeline, get_preset
 
 COUNTS = (50, 7, 1)

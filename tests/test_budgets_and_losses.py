@@ -14,10 +14,10 @@ from sklearn.datasets import load_digits
 from skorch.callbacks import Callback
 from torch import nn
 
-from imblearn_deep.classifiers import CNNClassifier
+from imblearn_deep.classifiers import CNNClassifier, LogitAdjustedLoss
+from imblearn_deep.classifiers._losses import effective_number_weights
 from imblearn_deep.comparison.cell import build_pipeline
 from imblearn_deep.comparison.grid import get_preset
-from imblearn_deep.losses import LogitAdjustedLoss, effective_number_weights
 from imblearn_deep.nets.classifiers import build_classifier
 from imblearn_deep.schedules import lr_factor
 

@@ -16,7 +16,7 @@ from sklearn.model_selection import GridSearchCV
 
 from imblearn_deep import CNNClassifier
 from imblearn_deep._fit_tasks import CallbackSupportMixin, EpochTasks, FitTask
-from imblearn_deep._training import run_epochs
+from imblearn_deep._torch.loop import run_epochs
 
 # The stages of each sampler with the epochs the tests train them for.
 STAGE_EPOCHS = {

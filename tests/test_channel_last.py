@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from _samplers import imbalanced_images, make_tiny
 
-from imblearn_deep._images import (
+from imblearn_deep._channel_order import (
     ChannelOrderWarning,
-    ImageLayout,
     channel_order_is_ambiguous,
     looks_channel_last,
 )
+from imblearn_deep._images import ImageLayout
 from imblearn_deep.classifiers import CNNClassifier
 
 # Per-sample shape -> the two readings the warning must name, with their numbers.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import pickle
 import time
@@ -19,8 +20,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 from torch.utils.data import RandomSampler, SequentialSampler
 
-from imblearn_deep.batches import MergeLastBatchSampler
 from imblearn_deep.classifiers import CNNClassifier
+from imblearn_deep.classifiers._batches import MergeLastBatchSampler
 from imblearn_deep.nets.classifiers import (
     ARCHITECTURES,
     PadToMinSize,
@@ -432,6 +433,51 @@ def test_pickle_round_trip(digits):
     assert restored.device == "auto"
     np.testing.assert_array_equal(restored.predict_proba(X[:50]), clf.predict_proba(X[:50]))
     np.testing.assert_array_equal(restored.predict(X[:50]), clf.predict(X[:50]))
+
+
+@pytest.mark.parametrize(
+    ("old", "name", "new"),
+    [
+        ("batches", "BalancedBatchSampler", ""),
+        ("batches", "MergeLastBatchSampler", "._batches"),
+        ("losses", "LogitAdjustedLoss", ""),
+        ("losses", "DeferredReweighting", ""),
+        ("losses", "DRW_BETA", "._losses"),
+        ("losses", "effective_number_weights", "._losses"),
+        ("augmentation", "check_augmentation", "._augmentation"),
+        ("augmentation", "random_shift_flip", "._augmentation"),
+    ],
+)
+def test_old_module_paths_warn_and_give_the_moved_objects(old, name, new):
+    # Modules that moved into imblearn_deep.classifiers keep their old path for a release.
+    old, new = f"imblearn_deep.{old}", f"imblearn_deep.classifiers{new}"
+    with pytest.warns(DeprecationWarning, match=f"{old}.{name} is deprecated.*{new}.{name}"):
+        value = getattr(importlib.import_module(old), name)
+    assert value is getattr(importlib.import_module(new), name)
+    assert importlib.import_module(old).__all__ == []
+
+
+@pytest.mark.parametrize(
+    ("params", "old", "new"),
+    [
+        # The DRW callback, whose class was in imblearn_deep.losses.
+        ({"drw_start": 0.5, "max_steps": 4}, "losses", "classifiers._losses"),
+        # The valid_f1 callback's scoring function, in imblearn_deep.classifiers as a module.
+        ({"early_stopping": True}, "classifiers", "classifiers._fit"),
+    ],
+)
+def test_pickles_naming_the_old_modules_still_load(digits, params, old, new):
+    # A fitted classifier's callbacks are pickled by reference to their module, which
+    # protocol 0 writes as text: the module a pickle from before the move named is put back.
+    old, new = f"imblearn_deep.{old}", f"imblearn_deep.{new}"
+    X, y = digits
+    clf = CNNClassifier(**{"max_epochs": 2, "random_state": 0, **params}).fit(X[:100], y[:100])
+    payload = pickle.dumps(clf, protocol=0)
+    before = payload.replace(f"c{new}\n".encode(), f"c{old}\n".encode())
+    assert before != payload
+    with pytest.warns(DeprecationWarning, match=rf"{old}\.\w+ is deprecated"):
+        restored = pickle.loads(before)
+    np.testing.assert_array_equal(restored.predict_proba(X[:50]), clf.predict_proba(X[:50]))
 
 
 # --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from imblearn_deep.comparison import (
     run_comparison,
     write_report,
 )
-from imblearn_deep.comparison import runner as runner_module
+from imblearn_deep.comparison import _worker as worker_module
 from imblearn_deep.comparison._row import heldout_scores
 from imblearn_deep.comparison.cell import Cell, fingerprint
 from imblearn_deep.comparison.cli import main
@@ -456,7 +456,7 @@ def test_cli_resume_skips_finished_cells(cli_run, monkeypatch, capsys):
     def must_not_run(*args, **kwargs):
         raise AssertionError("a finished cell ran again")
 
-    monkeypatch.setattr(runner_module, "run_cell", must_not_run)
+    monkeypatch.setattr(worker_module, "run_cell", must_not_run)
     without_export = [a for a in args if a != "-q"]
     i = without_export.index("--export-balanced")
     del without_export[i : i + 2]

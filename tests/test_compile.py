@@ -16,7 +16,7 @@ import torch
 from _samplers import imbalanced_images, make_tiny
 from sklearn.utils._param_validation import InvalidParameterError
 
-from imblearn_deep._training import compiled
+from imblearn_deep._torch.devices import compiled
 
 # Varying batch sizes: 35 images at batch 8 make batches of 8, 8, 8, 8, 3, and DeepSMOTE's
 # one-class penalty batches hold 8, 8 or 4 images. Batch 8 of 8x8 images also checks that

@@ -85,7 +85,7 @@ MOMENTS = {
     # catches KeyboardInterrupt there, which once saved the truncated fit as a result.
     "classifier-sigint": (
         "ros",
-        f"arm=imblearn_deep.comparison.adapters:FlattenSampler.fit_resample,at={CLASSIFIER},"
+        f"arm=imblearn_deep.over_sampling:FlattenSampler.fit_resample,at={CLASSIFIER},"
         "n=3,signal=INT",
         130,
     ),

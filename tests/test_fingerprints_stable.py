@@ -27,8 +27,8 @@ DATA_HASH = "recorded-data"
 
 def _variants(preset: Preset) -> list:
     """The kinds of cells the committed studies recorded beside the presets' own."""
-    from imblearn_deep import DeepSMOTE, JudgeFilter
-    from imblearn_deep.over_sampling import PartialBalance
+    from imblearn_deep import DeepSMOTE
+    from imblearn_deep.experimental import JudgeFilter, PartialBalance
 
     deepsmote, bagangp = preset.sampler("deepsmote"), preset.sampler("bagangp")
     half = {"sampling_strategy": PartialBalance(0.5)}

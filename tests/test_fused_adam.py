@@ -6,7 +6,7 @@ import pytest
 import torch
 from _samplers import imbalanced_images, make_tiny
 
-from imblearn_deep._training import adam, fused_options
+from imblearn_deep._torch.devices import adam, fused_options
 from imblearn_deep.classifiers import CNNClassifier
 
 

@@ -13,8 +13,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils._test_common.instance_generator import _get_check_estimator_ids
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from imblearn_deep import DeepSMOTE, JudgeFilter
+from imblearn_deep import DeepSMOTE
 from imblearn_deep.datasets import load_digits_images, make_imbalanced
+from imblearn_deep.experimental import JudgeFilter
 
 
 class ScriptedSampler(BaseOverSampler):

@@ -14,10 +14,11 @@ from sklearn.model_selection import cross_validate
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from imblearn_deep import CNNClassifier, metrics
+from imblearn_deep import CNNClassifier
 from imblearn_deep.datasets import load_digits_images
 from imblearn_deep.metrics import (
     SCORERS,
+    _quality,
     class_frechet_distances,
     classifier_features,
     frechet_distance,
@@ -101,7 +102,7 @@ def test_fewer_samples_than_features_is_finite_and_non_negative():
 
 def test_unusable_square_root_retries_with_the_offset(monkeypatch):
     calls = []
-    real_sqrtm = metrics.linalg.sqrtm
+    real_sqrtm = _quality.linalg.sqrtm
 
     def sqrtm(matrix):
         calls.append(matrix.copy())
@@ -109,7 +110,7 @@ def test_unusable_square_root_retries_with_the_offset(monkeypatch):
             return np.full_like(matrix, np.nan)
         return real_sqrtm(matrix)
 
-    monkeypatch.setattr(metrics.linalg, "sqrtm", sqrtm)
+    monkeypatch.setattr(_quality.linalg, "sqrtm", sqrtm)
     a = whitened(100, 3, seed=8)
     with pytest.warns(UserWarning, match="adding 0.5"):
         value = frechet_distance(a, a, eps=0.5)

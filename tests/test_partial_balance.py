@@ -9,7 +9,7 @@ import pytest
 from imblearn.over_sampling import RandomOverSampler
 from sklearn.base import clone
 
-from imblearn_deep.over_sampling import PartialBalance
+from imblearn_deep.experimental import PartialBalance
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from sklearn.metrics import f1_score
 from skorch.callbacks import Callback
 from skorch.dataset import Dataset
 
-from imblearn_deep import _training
-from imblearn_deep._training import cpu_features, cpu_has_bfloat16, resolve_precision
+from imblearn_deep._torch import devices
+from imblearn_deep._torch.devices import cpu_features, cpu_has_bfloat16, resolve_precision
 from imblearn_deep.classifiers import CNNClassifier
 
 CPU = torch.device("cpu")
@@ -31,7 +31,7 @@ def bfloat16_hardware(monkeypatch):
     """Fake the CPU's bfloat16 capability: call with True or False."""
 
     def fake(has_it: bool) -> None:
-        monkeypatch.setattr(_training, "cpu_has_bfloat16", lambda: has_it)
+        monkeypatch.setattr(devices, "cpu_has_bfloat16", lambda: has_it)
 
     return fake
 
@@ -61,7 +61,7 @@ def test_cpu_has_bfloat16_reads_the_instruction_flags(monkeypatch, tmp_path, fla
         f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\nflags\t\t: {flags}\n"
     )
     monkeypatch.delattr(torch.cpu, "get_capabilities", raising=False)
-    monkeypatch.setattr(_training, "CPUINFO", cpuinfo)
+    monkeypatch.setattr(devices, "CPUINFO", cpuinfo)
     cpu_has_bfloat16.cache_clear()
     try:
         assert cpu_features() == frozenset(flags.split())

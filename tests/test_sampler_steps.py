@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _samplers import imbalanced_images, make_tiny
 
-from imblearn_deep._training import epoch_schedule, n_minibatches
+from imblearn_deep._torch.loop import epoch_schedule, n_minibatches
 
 
 def _steps(sampler, stage: str) -> list[int]:
@@ -65,7 +65,7 @@ def test_step_budgets_are_validated(name, param):
 def test_optimizer_step_applies_the_lr_factors():
     import torch
 
-    from imblearn_deep._training import OptimizerStep
+    from imblearn_deep._torch.loop import OptimizerStep
 
     net = torch.nn.Linear(2, 1)
     optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
@@ -82,7 +82,7 @@ def test_optimizer_step_applies_the_lr_factors():
 def recorded_rates(monkeypatch, module) -> dict:
     """The learning rate of every update, per optimiser (in order of first update), of
     the fits that ``module`` (a sampler's module) runs after this call."""
-    from imblearn_deep._training import OptimizerStep
+    from imblearn_deep._torch.loop import OptimizerStep
 
     # Keyed by the step itself, which the dict keeps alive: an id() could be reused by a
     # later optimiser once the autoencoder stage's is collected.

@@ -284,7 +284,7 @@ def test_reduced_precision_trains_like_float32(sampler_name, precision):
 
 
 def test_float16_steps_go_through_a_loss_scaler():
-    from imblearn_deep._training import OptimizerStep
+    from imblearn_deep._torch.loop import OptimizerStep
 
     def step_with_infinite_gradient(precision):
         net = torch.nn.Linear(2, 1)

@@ -20,8 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from imblearn_deep import datasets
-from imblearn_deep.datasets import load_cifar10, load_mnist
+from imblearn_deep.datasets import _cifar, _idx, load_cifar10, load_mnist
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
@@ -187,13 +186,13 @@ def numpy_frombuffer() -> Callable[..., np.ndarray]:
 
 @pytest.mark.parametrize(
     "function",
-    [lambda: datasets._latin1_encode, numpy_frombuffer],
+    [lambda: _cifar._latin1_encode, numpy_frombuffer],
     ids=["_codecs.encode", "numpy _frombuffer"],
 )
 def test_batch_cannot_alter_the_functions_it_may_call(tmp_path, function):
     func = function()
     before = func.__defaults__
-    module = "_codecs" if func is datasets._latin1_encode else func.__module__
+    module = "_codecs" if func is _cifar._latin1_encode else func.__module__
     # GLOBAL func; BUILD with slot state {"__defaults__": (7,)}: pickle's setattr.
     crafted = (
         f"\x80\x02c{module}\n{func.__name__}\n".encode()
@@ -306,7 +305,7 @@ def test_absurd_header_is_refused_before_allocating(tmp_path):
 @pytest.mark.parametrize("gz", [True, False], ids=["gzip", "plain"])
 def test_honest_file_reads_in_several_chunks(tmp_path, gz, monkeypatch):
     # Small chunks make a tiny file cross chunk boundaries, as the real 47 MB file does.
-    monkeypatch.setattr(datasets, "_IDX_CHUNK", 1000)
+    monkeypatch.setattr(_idx, "_IDX_CHUNK", 1000)
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
     labels = np.arange(5, dtype=np.uint8)
@@ -324,3 +323,24 @@ def test_honest_file_reads_in_several_chunks(tmp_path, gz, monkeypatch):
     np.testing.assert_array_equal(X[:, 0], images)
     np.testing.assert_array_equal(y, labels)
     assert X.flags.writeable
+
+
+class _EmptyArray:
+    """Pickles as ``numpy.ndarray(shape, "u1")``: any size from a few bytes, no pixels."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def __reduce__(self):
+        return np.ndarray, (self.shape, "u1")
+
+
+def test_a_batch_claiming_more_pixels_than_it_holds_is_refused(tmp_path):
+    # Found by probing: 193 bytes made the loader read 3 GB of uninitialised memory.
+    crafted = {b"data": _EmptyArray((100_000, 3072)), b"labels": _EmptyArray((100_000,))}
+    payload = pickle.dumps(crafted)
+    assert len(payload) < 300
+    write_train_batches(tmp_path, payload)
+    _, error = peak_traced_memory(lambda: load_cifar10(root=tmp_path))
+    assert isinstance(error, ValueError)
+    assert "data_batch_1" in str(error) and "more than the file's" in str(error)

@@ -295,7 +295,7 @@ def _check_choices(parser, args):
         except ImportError:
             parser.error("--backend dask needs dask.distributed: pip install 'imblearn-deep[dask]'")
     try:
-        from .._training import resolve_device
+        from .._torch.devices import resolve_device
 
         resolve_device(args.device)
     except ValueError as exc:
@@ -333,7 +333,7 @@ def _compare(parser, args) -> int:
     from ..datasets import load_balanced_test, load_imbalanced
     from .environment import torch_threads
     from .report import summary_table, write_report
-    from .runner import run_comparison
+    from .runner import Execution, run_comparison
 
     preset = _check_choices(parser, args)
     verbose = 0 if args.quiet else 1 + args.verbose
@@ -369,12 +369,14 @@ def _compare(parser, args) -> int:
         cv=args.cv,
         dataset=args.dataset,
         output=args.output,
-        n_jobs=args.n_jobs,
-        jobs=args.jobs,
-        backend=args.backend,
-        scheduler=args.scheduler,
-        device=args.device,
-        threads=args.threads,
+        execution=Execution(
+            jobs=args.jobs,
+            n_jobs=args.n_jobs,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            device=args.device,
+            threads=args.threads,
+        ),
         quality=args.quality,
         balanced_test=balanced_test,
         estimate=args.estimate,

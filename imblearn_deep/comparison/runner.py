@@ -9,35 +9,94 @@ one folder share the work, one cell each at a time.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
-import sys
 import tempfile
-import time
+import warnings
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, redirect_stdout
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from functools import partial
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
 
-from ._watchdog import watch_parent
-from .cell import Cell, cross_validates, fingerprint, run_cell
+from ._worker import CellWorker, Progress, log
+from .cell import Cell, cross_validates
 from .environment import parallel_backend, torch_threads
-from .estimate import estimate_run, format_duration
+from .estimate import estimate_run
 from .grid import ClassifierSpec, DataSize, Preset, SamplerSpec, get_preset
 from .interrupts import stop_on_signals
-from .quality import fit_judge
-from .store import ResultsStore, jsonable
+from .store import ResultsStore
 
-__all__ = ["run_comparison"]
+__all__ = ["Execution", "run_comparison"]
 
 CACHE_DIR = ".cache"
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where and how a comparison's cells run: processes, threads, device, scheduler.
+
+    On a CPU none of these but ``device`` changes a cell's numbers (each cell is seeded
+    on its own), so a run can be resumed or merged with other settings; ``device`` is
+    part of each cell's fingerprint, since a GPU computes differently.
+
+    Parameters
+    ----------
+    jobs : int, default=1
+        Cells run at once, each in its own process (joblib, on ``backend``), with
+        ``threads`` torch threads each; negative as joblib's ``n_jobs`` (``-1``: one per
+        core). Each process trains the quality judges it needs.
+    n_jobs : int, default=None
+        Parallel fits of one grid search. ``None``: 1 with ``"loky"`` (a torch estimator
+        already uses every core, or the one GPU), all workers with ``"dask"``.
+    backend : {"loky", "dask"}, default="loky"
+        joblib backend of the grid searches and of parallel cells.
+    scheduler : str, distributed.Client or None, default=None
+        Dask scheduler address or client (``backend="dask"`` only).
+    device : str, default="auto"
+        Device of the torch samplers and classifiers.
+    threads : int, default=None
+        torch threads for the fits run in this process; ``None``: the preset's
+        ``torch_threads`` (1 for ``"fast"``, torch's default for ``"paper"``). Restored
+        afterwards. joblib's loky workers get ``cores // n_jobs`` each.
+
+    Examples
+    --------
+    >>> Execution(jobs=2, device="cpu")
+    Execution(jobs=2, n_jobs=None, backend='loky', scheduler=None, device='cpu', threads=None)
+    """
+
+    jobs: int = 1
+    n_jobs: int | None = None
+    backend: str = "loky"
+    scheduler: Any = None
+    device: str = "auto"
+    threads: int | None = None
+
+    def __post_init__(self):
+        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs == 0:
+            raise ValueError(
+                f"jobs must be a non-zero integer (joblib's n_jobs); got {self.jobs!r}."
+            )
+
+
+def _execution(execution: Execution | None, legacy: dict[str, Any]) -> Execution:
+    """``execution`` with the options ``run_comparison`` took one by one before (each a
+    DeprecationWarning for one release)."""
+    unknown = set(legacy) - {f.name for f in fields(Execution)}
+    if unknown:
+        raise TypeError(f"run_comparison() got unexpected keyword arguments {sorted(unknown)}.")
+    if legacy:
+        names = ", ".join(f"{name}=..." for name in legacy)
+        warnings.warn(
+            f"run_comparison({names}) is deprecated: pass execution=Execution({names}).",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+    return replace(execution or Execution(), **legacy)
 
 
 def _resolve_specs(requested, available: Sequence, lookup, defaults) -> list:
@@ -53,53 +112,6 @@ def _ranks(specs: Sequence, available: Sequence) -> dict[str, int]:
         spec.name: known.index(spec.name) if spec.name in known else len(known) + i
         for i, spec in enumerate(specs)
     }
-
-
-def _log(verbose: int, message: str) -> None:
-    if verbose > 0:
-        # On a terminal, first clear the live epoch line (see _EpochLines).
-        clear = "\r\x1b[K" if sys.stderr.isatty() else ""
-        print(clear + message, file=sys.stderr, flush=True)
-
-
-class _EpochLines(io.TextIOBase):
-    """A terminal's live line: each printed line replaces the one before it."""
-
-    def __init__(self, terminal):
-        self.terminal, self.pending = terminal, ""
-
-    def write(self, text: str) -> int:
-        *lines, self.pending = (self.pending + text).split("\n")
-        width = shutil.get_terminal_size().columns - 1
-        for line in lines:
-            if line.strip():
-                self.terminal.write("\r\x1b[K" + line[:width])
-        self.terminal.flush()
-        return len(text)
-
-
-@contextmanager
-def _epoch_output(verbose: int) -> Iterator[None]:
-    """Where the steps' per-epoch lines go: stderr (stdout is the final table's), as one
-    live line on a terminal, as plain lines otherwise."""
-    if verbose < 2:
-        yield
-        return
-    stream = _EpochLines(sys.stderr) if sys.stderr.isatty() else sys.stderr
-    with redirect_stdout(stream):
-        yield
-
-
-def _summary(row: dict) -> str:
-    if row["status"] != "ok":
-        return f"FAILED: {row['error']}"
-    cv = "" if row["cv_f1_macro"] is None else f"CV macro-F1 {row['cv_f1_macro']:.3f}, "
-    return f"{cv}test macro-F1 {row['test_f1_macro']:.3f}, sampler fits {row['sampler_fits']}"
-
-
-def _class_counts(y: np.ndarray) -> dict[str, int]:
-    labels, counts = np.unique(y, return_counts=True)
-    return {str(label): int(count) for label, count in zip(labels.tolist(), counts, strict=True)}
 
 
 def _pid_alive(pid: int) -> bool:
@@ -141,18 +153,14 @@ def run_comparison(
     cv: int | None = None,
     dataset: str = "custom",
     output: str | os.PathLike = "results",
-    n_jobs: int | None = None,
-    jobs: int = 1,
-    backend: str = "loky",
-    scheduler=None,
-    device: str = "auto",
-    threads: int | None = None,
-    on_error: str = "record",
+    balanced_test: tuple | None = None,
+    execution: Execution | None = None,
     quality: bool = True,
     search: str = "auto",
-    balanced_test: tuple | None = None,
     estimate: bool = False,
+    on_error: str = "record",
     verbose: int = 0,
+    **deprecated,
 ) -> list[dict]:
     """Compare samplers by cross-validated grid search and a held-out test set.
 
@@ -201,26 +209,11 @@ def run_comparison(
         preset is sized from the data, never from this name.
     output : str or path-like, default="results"
         Folder of the results (created if needed).
-    n_jobs : int, default=None
-        Parallel fits of one grid search. ``None``: 1 with ``"loky"`` (a torch
-        estimator already uses every core, or the one GPU), all workers with ``"dask"``.
-    jobs : int, default=1
-        Cells run at once, each in its own process (joblib, on ``backend``), with
-        ``threads`` torch threads each; negative as joblib's ``n_jobs`` (``-1``: one per
-        core). The rows are the same as
-        with ``jobs=1`` to the last digit on a CPU (each cell is seeded on its own); each
-        process trains the quality judges it needs.
-    backend : {"loky", "dask"}, default="loky"
-        joblib backend of the grid searches and of parallel cells (see
-        :func:`~imblearn_deep.comparison.environment.parallel_backend`).
-    scheduler : str, distributed.Client or None, default=None
-        Dask scheduler address or client (``backend="dask"`` only).
-    device : str, default="auto"
-        Device of the torch samplers and classifiers.
-    threads : int, default=None
-        torch threads for the fits run in this process (``n_jobs=1``); ``None``: the
-        preset's ``torch_threads`` (1 for ``"fast"``, torch's default for ``"paper"``).
-        Restored afterwards. joblib's loky workers get ``cores // n_jobs`` each.
+    execution : Execution, default=None
+        Processes, threads, device and scheduler of the run (:class:`Execution`);
+        ``None``: one cell at a time on the default device. The options it groups
+        (``jobs``, ``n_jobs``, ``backend``, ``scheduler``, ``device``, ``threads``) are
+        still accepted one by one, with a DeprecationWarning, for one release.
     on_error : {"record", "raise"}, default="record"
         ``"record"`` writes a failed cell (e.g. ADASYN on well-separated classes) as a
         row with ``status="failed"`` and its error, and goes on; ``"raise"`` stops.
@@ -286,11 +279,12 @@ def run_comparison(
     n_folds = preset.cv if cv is None else int(cv)
     if n_folds < 2:
         raise ValueError(f"cv must be at least 2; got {cv}.")
+    execution = _execution(execution, deprecated)
+    jobs, backend, device = execution.jobs, execution.backend, execution.device
+    n_jobs = execution.n_jobs
     if n_jobs is None:
         n_jobs = -1 if backend == "dask" else 1
     cross_validates({}, search)  # checks the value before any work
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
-        raise ValueError(f"jobs must be a non-zero integer (joblib's n_jobs); got {jobs!r}.")
 
     X_test, y_test = np.asarray(X_test), np.asarray(y_test)
     output = Path(output)
@@ -318,7 +312,7 @@ def run_comparison(
                 f"{name} holds classes that y_train does not: {unseen.tolist()}; every test "
                 "class needs training images."
             )
-    worker = _CellWorker(
+    worker = CellWorker(
         data=data,
         # Without a balanced test set, the hash of the data alone: folders recorded before
         # the option existed keep their fingerprints.
@@ -330,7 +324,7 @@ def run_comparison(
         device=device,
         # Cells in parallel processes each run their grid search on their own.
         n_jobs=n_jobs if jobs == 1 else 1,
-        threads=preset.torch_threads if threads is None else threads,
+        threads=preset.torch_threads if execution.threads is None else execution.threads,
         on_error=on_error,
         quality=quality,
         search=search,
@@ -343,10 +337,10 @@ def run_comparison(
         main_pid=os.getpid(),
     )
     done: dict[int, dict] = {}
-    timer = _Progress(len(cells), jobs, verbose)
+    timer = Progress(len(cells), jobs, verbose)
     with (
         stop_on_signals(),
-        parallel_backend(backend, scheduler),
+        parallel_backend(backend, execution.scheduler),
         _cache_root(output) as cache_root,
     ):
         if estimate:
@@ -363,7 +357,7 @@ def run_comparison(
                     device=device,
                     workers=max(1, min(joblib.effective_n_jobs(jobs), len(pending))),
                 )
-            _log(1, forecast.describe())
+            log(1, forecast.describe())
         tasks = [(number, cell, False, cache_root) for number, cell in enumerate(cells, 1)]
         if jobs == 1:
             results = (worker(*task) for task in tasks)
@@ -384,7 +378,7 @@ def run_comparison(
                 done[number] = row
                 timer.finished(row, ran)
         for number in sorted(deferred):
-            _log(
+            log(
                 verbose,
                 f"[{number}/{len(cells)}] {cells[number - 1].title}: waiting for the "
                 "other run on this folder",
@@ -393,167 +387,3 @@ def run_comparison(
             timer.finished(done[number], ran)
     timer.close()
     return [done[number] for number in sorted(done)]
-
-
-class _Progress:
-    """Estimates of the time left while cells finish, and the time per cell at the end."""
-
-    def __init__(self, n_cells: int, jobs: int, verbose: int):
-        self.n_cells, self.verbose = n_cells, verbose
-        self.jobs = joblib.effective_n_jobs(jobs)
-        self.seconds: list[float] = []
-        self.n_done = 0
-
-    def finished(self, row: dict, ran: bool) -> None:
-        self.n_done += 1
-        if not ran:
-            return
-        self.seconds.append(float(row.get("seconds", 0.0)))
-        left = self.n_cells - self.n_done
-        if left and self.seconds:
-            estimate = sum(self.seconds) / len(self.seconds) * left / self.jobs
-            _log(
-                self.verbose,
-                f"    {left} cell(s) left: about {format_duration(estimate)} at the mean of the "
-                f"{len(self.seconds)} timed so far",
-            )
-
-    def close(self) -> None:
-        if self.seconds:
-            mean = sum(self.seconds) / len(self.seconds)
-            _log(
-                self.verbose,
-                f"time per cell: mean {format_duration(mean)}, "
-                f"min {format_duration(min(self.seconds))}, "
-                f"max {format_duration(max(self.seconds))} ({len(self.seconds)} run, "
-                f"{self.n_done - len(self.seconds)} reused)",
-            )
-
-
-# The quality judges of the data last seen, per process: cells of one classifier and
-# seed share a judge, in the main process and in each parallel worker alike.
-_JUDGES: dict[tuple, Any] = {}
-
-
-@dataclass(frozen=True)
-class _CellWorker:
-    """Runs one cell (or reuses its record) and records it; picklable for joblib."""
-
-    data: tuple
-    data_hash: str
-    balanced_test: tuple | None
-    output: str
-    preset: str
-    n_folds: int
-    device: str
-    n_jobs: int
-    threads: int | None
-    on_error: str
-    quality: bool
-    search: str
-    verbose: int
-    ranks: dict
-    n_cells: int
-    # The run's process: a worker process it started ends when it dies (_watchdog).
-    main_pid: int | None = None
-
-    def judge(self, cell: Cell):
-        key = (self.data_hash, cell.classifier.name, cell.seed)
-        if key not in _JUDGES:
-            if any(k[0] != self.data_hash for k in _JUDGES):
-                _JUDGES.clear()  # judges of other data are no use any more
-            X_train, y_train = self.data[0], self.data[1]
-            _JUDGES[key] = fit_judge(
-                cell.classifier, X_train, y_train, random_state=cell.seed, device=self.device
-            )
-        return _JUDGES[key]
-
-    def __call__(self, number: int, cell: Cell, wait: bool, cache_root: str):
-        """``(number, row, ran)``: row None when another run holds the cell; ``ran``
-        False when the row was recorded before."""
-        # In a parallel worker (not the main process), end with the run even if it is
-        # killed with SIGKILL: loky would compute the cell to its end for nobody.
-        watch_parent(self.main_pid)
-        with (
-            stop_on_signals() as guard,
-            torch_threads(self.threads),
-            _epoch_output(self.verbose),
-        ):
-            return number, *self._run(number, cell, wait, cache_root, guard)
-
-    def config(self, cell: Cell) -> str:
-        """The cell's fingerprint in this run (data, folds, device, search included)."""
-        return fingerprint(cell, self.n_folds, self.device, self.data_hash, self.search)
-
-    def recorded(self, cell: Cell, store: ResultsStore | None = None) -> dict | None:
-        """The folder's finished row of ``cell`` with this run's configuration, if any."""
-        previous = (store or ResultsStore(self.output)).get(cell.key)
-        if previous and previous["status"] == "ok" and previous.get("config") == self.config(cell):
-            return previous
-        return None
-
-    def _run(self, number, cell, wait, cache_root, guard) -> tuple[dict | None, bool]:
-        X_train, y_train, X_test, y_test = self.data
-        title = f"[{number}/{self.n_cells}] {cell.title}"
-        config = self.config(cell)
-        store = ResultsStore(self.output)
-        with store.claim(cell.key, wait=wait) as held:
-            if not held:
-                _log(self.verbose, f"{title}: running in another process on this folder")
-                return None, False
-            previous = self.recorded(cell, store)
-            if previous:
-                _log(self.verbose, f"{title}: done before, skipped")
-                return previous, False
-            guard.check()
-            _log(self.verbose, f"{title} ...")
-            row = {
-                "cell": cell.key,
-                "dataset": cell.dataset,
-                "preset": self.preset,
-                "sampler": cell.sampler.name,
-                "sampler_label": cell.sampler.label,
-                "classifier": cell.classifier.name,
-                "classifier_label": cell.classifier.label,
-                "seed": cell.seed,
-                "rank": self.ranks[cell.key],
-                "config": config,
-                "cv_folds": self.n_folds,
-                "device": self.device,
-                "classes": jsonable(np.unique(y_train).tolist()),
-                "train_class_counts": _class_counts(y_train),
-                "test_class_counts": _class_counts(y_test),
-            }
-            if self.balanced_test is not None:
-                row["balanced_test_class_counts"] = _class_counts(self.balanced_test[1])
-            start = time.perf_counter()
-            try:
-                row.update(
-                    run_cell(
-                        cell,
-                        self.data,
-                        n_folds=self.n_folds,
-                        device=self.device,
-                        n_jobs=self.n_jobs,
-                        cache_root=cache_root,
-                        output=self.output,
-                        verbose=self.verbose,
-                        judge=partial(self.judge, cell) if self.quality else None,
-                        search=self.search,
-                        balanced_test=self.balanced_test,
-                    ),
-                    status="ok",
-                )
-            except Exception as exc:
-                if self.on_error == "raise":
-                    raise
-                row.update(status="failed", error=f"{type(exc).__name__}: {exc}")
-            row["seconds"] = time.perf_counter() - start
-            row["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            # A signal whose KeyboardInterrupt a library swallowed (or turned into an
-            # error) leaves a truncated fit behind: never record it.
-            guard.check()
-            row = jsonable(row)
-            store.record(row)
-            _log(self.verbose, f"{title}: {_summary(row)} ({row['seconds']:.1f} s)")
-            return row, True

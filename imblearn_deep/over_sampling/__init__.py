@@ -1,8 +1,17 @@
-"""Deep over-samplers, a filter of their synthetic samples, and a partial-balance strategy."""
+"""Deep over-samplers, and a meta-sampler that runs imbalanced-learn's 2-D samplers on images."""
 
+from .._lazy import deprecated_aliases
 from ._bagan_gp import BAGANGP
 from ._deep_smote import DeepSMOTE
-from ._judge_filter import JudgeFilter, default_judge
-from ._partial_balance import PartialBalance
+from ._flatten import FlattenSampler
 
-__all__ = ["BAGANGP", "DeepSMOTE", "JudgeFilter", "PartialBalance", "default_judge"]
+__all__ = ["BAGANGP", "DeepSMOTE", "FlattenSampler"]
+
+# Research aids that moved to imblearn_deep.experimental; the old names warn for one release.
+__getattr__ = deprecated_aliases(
+    __name__,
+    {
+        name: "imblearn_deep.experimental"
+        for name in ("JudgeFilter", "PartialBalance", "default_judge")
+    },
+)

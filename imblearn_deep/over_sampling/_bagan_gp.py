@@ -12,23 +12,20 @@ from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import Substitution
 from imblearn.utils._docstring import _random_state_docstring
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch.nn.functional import binary_cross_entropy_with_logits, interpolate, l1_loss
+from torch.nn.functional import interpolate, l1_loss
 
 from .._batchnorm import recalibrate_batchnorm
 from .._fit_tasks import FitTask
-from .._training import (
+from .._torch.devices import adam, autocast, compiled, to_device
+from .._torch.loop import (
     LossMeter,
     OptimizerStep,
     TrainingDivergedError,
-    adam,
-    autocast,
-    compiled,
-    device_generator,
     epoch_schedule,
     minibatches,
     run_epochs,
-    to_device,
 )
+from .._torch.rng import device_generator
 from ..base import SHARED_PARAMETER_DOCS, BaseDeepOverSampler
 from ..nets.bagan import (
     ConditionalDiscriminator,
@@ -38,15 +35,12 @@ from ..nets.bagan import (
     build_encoder,
 )
 from ..schedules import LR_SCHEDULES, lr_factors
+from ._gan_epoch import gan_epoch
 from ._latent_prior import ClassGaussianPrior, StandardNormalPrior
 
 ADAM_BETAS = (0.5, 0.9)  # the reference's Adam for the autoencoder, generator and critic
 # Generator samples whose batch statistics replace the BatchNorm running averages.
 _RECALIBRATION_SAMPLES = 4096
-
-
-def _bce(logits: torch.Tensor, target: float) -> torch.Tensor:
-    return binary_cross_entropy_with_logits(logits.float(), torch.full_like(logits, target).float())
 
 
 def _resize(images: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
@@ -458,89 +452,17 @@ class BAGANGP(BaseDeepOverSampler):
         )
 
     def _train_gan(self, X, y, generator, device, schedule, callbacks) -> None:
-        G, D = self.generator_, self.discriminator_
-        step_g = self._optimizer_step(G, device, sum(schedule))
-        step_d = self._optimizer_step(D, device, sum(schedule) * self.critic_steps)
-        # The penalty's gradient of D's output in float16 overflows before the loss
-        # scaler could act on it: under float16 it runs in float32.
-        penalty_precision = "float32" if self.precision_ == "float16" else self.precision_
-        n_classes = len(self.classes_)
-
-        def noise_and_labels(n):
-            labels = torch.randint(n_classes, (n,), generator=generator, device=device)
-            return self.latent_prior_.sample(labels, generator), labels
-
-        def critic_cost(real, labels, z, fake_labels, wrong_labels):
-            # What ``compile`` compiles of a critic step; the gradient penalty runs
-            # eagerly, since torch.compile cannot differentiate a gradient twice.
-            with autocast(device, self.precision_):
-                with torch.no_grad():
-                    fake = G(z, fake_labels)
-                real_logits = D(real, labels)
-                fake_logits = D(fake, fake_labels)
-                cost = (
-                    _bce(real_logits, 1.0)
-                    + _bce(fake_logits, 0.0)
-                    + _bce(D(real, wrong_labels), 0.0)
-                )
-                return fake, real_logits, fake_logits, cost
-
-        def generator_loss(z, fake_labels):
-            with autocast(device, self.precision_):
-                return _bce(D(G(z, fake_labels), fake_labels), 1.0)
-
-        critic_step_cost = compiled(critic_cost, self.compile)
-        generator_step_loss = compiled(generator_loss, self.compile)
-
-        def train_one_epoch(n_steps):
-            meter = LossMeter()
-            G.train()
-            D.train()
-            for idx in minibatches(len(X), self.batch_size, generator, device)[:n_steps]:
-                real, labels = X[idx], y[idx]
-                for _ in range(self.critic_steps):
-                    z, fake_labels = noise_and_labels(len(idx))
-                    wrong_labels = torch.randint(
-                        n_classes, (len(idx),), generator=generator, device=device
-                    )
-                    fake, real_logits, fake_logits, d_cost = critic_step_cost(
-                        real, labels, z, fake_labels, wrong_labels
-                    )
-                    with autocast(device, penalty_precision):
-                        penalty = self._gradient_penalty(real, fake.float(), labels, generator)
-                    d_loss = d_cost + self.gp_weight * penalty
-                    step_d(d_loss)
-                z, fake_labels = noise_and_labels(len(idx))
-                g_loss = generator_step_loss(z, fake_labels)
-                step_g(g_loss)
-                meter.add(
-                    len(idx),
-                    d_loss=d_loss,
-                    g_loss=g_loss,
-                    gradient_penalty=penalty,
-                    real_score=torch.sigmoid(real_logits.float()).mean(),
-                    fake_score=torch.sigmoid(fake_logits.float()).mean(),
-                )
-            return meter.means()
-
+        step_g = self._optimizer_step(self.generator_, device, sum(schedule))
+        step_d = self._optimizer_step(
+            self.discriminator_, device, sum(schedule) * self.critic_steps
+        )
         run_epochs(
-            train_one_epoch,
+            gan_epoch(self, X, y, generator, device, step_g, step_d),
             schedule,
             stage="gan",
             history=self.history_,
             callbacks=callbacks,
         )
-
-    def _gradient_penalty(self, real, fake, labels, generator) -> torch.Tensor:
-        """Mean of ``(‖∇D(x̂, y)‖ - 1)²`` at ``x̂ = real + α (fake - real)``."""
-        shape = (len(real),) + (1,) * (real.ndim - 1)
-        draw = torch.rand if self.gp_alpha == "uniform" else torch.randn
-        alpha = draw(shape, generator=generator, device=real.device)
-        mixed = (real + alpha * (fake - real)).requires_grad_(True)
-        (gradient,) = torch.autograd.grad(
-            self.discriminator_(mixed, labels).float().sum(), mixed, create_graph=True
-        )
-        return ((gradient.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
 
     def _sample(self, class_code, n_samples, rng, device) -> tuple[np.ndarray, dict]:
         # Noise from numpy keeps a seeded draw identical on every device.

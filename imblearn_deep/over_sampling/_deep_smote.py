@@ -15,19 +15,16 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch.nn.functional import mse_loss
 
 from .._fit_tasks import FitTask
-from .._training import (
+from .._torch.devices import adam, autocast, compiled, to_device
+from .._torch.loop import (
     KeepBest,
     LossMeter,
     OptimizerStep,
-    adam,
-    autocast,
-    compiled,
-    device_generator,
     epoch_schedule,
     minibatches,
     run_epochs,
-    to_device,
 )
+from .._torch.rng import device_generator
 from ..base import SHARED_PARAMETER_DOCS, BaseDeepOverSampler
 from ..nets.deep_smote import build_decoder, build_encoder
 from ..schedules import LR_SCHEDULES, lr_factors

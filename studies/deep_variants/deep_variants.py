@@ -77,12 +77,7 @@ from imblearn_deep.comparison import (
     run_comparison,
 )
 from imblearn_deep.datasets import load_balanced_test, load_imbalanced
-
-try:
-    from imblearn_deep.experimental import JudgeFilter, PartialBalance
-except ImportError:  # before they moved to experimental
-    from imblearn_deep import JudgeFilter
-    from imblearn_deep.over_sampling import PartialBalance
+from imblearn_deep.experimental import JudgeFilter, PartialBalance
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PROTOCOL_RESULTS = Path(__file__).resolve().parents[1] / "fashion_protocol" / "results"

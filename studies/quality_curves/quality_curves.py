@@ -10,7 +10,7 @@ class) is cut in two halves; half A trains them, half B is the real reference of
 Fréchet distance.
 
 * ``fidelity_linear``: share of synthetic images that a logistic regression of half A
-  (:func:`~imblearn_deep.over_sampling.default_judge`) assigns to their class;
+  (:func:`~imblearn_deep.experimental.default_judge`) assigns to their class;
 * ``fidelity_cnn``: the same with a small CNN of half A;
 * ``frechet``: mean over the over-sampled classes of the Fréchet distance between the
   synthetic images and half B's images of the class, in that CNN's penultimate features.
@@ -44,12 +44,8 @@ import torch
 from benchmarks._common import describe_host
 from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE
 from imblearn_deep.datasets import load_balanced_test, load_imbalanced
+from imblearn_deep.experimental import default_judge
 from imblearn_deep.metrics import class_frechet_distances, label_fidelity
-
-try:
-    from imblearn_deep.experimental import default_judge
-except ImportError:  # before default_judge moved to experimental
-    from imblearn_deep.over_sampling import default_judge
 
 OUTPUT = Path("studies/quality_curves/results/quality_curves")
 CACHE = Path(".cache/quality_curves")

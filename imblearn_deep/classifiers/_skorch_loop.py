@@ -29,9 +29,9 @@ from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Subset
 
-from ._training import autocast, fused_options, to_device
-from .batches import BalancedBatchSampler, MergeLastBatchSampler
-from .schedules import find_step_budget
+from .._torch.devices import autocast, fused_options, to_device
+from ..schedules import find_step_budget
+from ._batches import BalancedBatchSampler, MergeLastBatchSampler
 
 __all__ = ["SkorchLoopMixin", "is_true"]
 
@@ -93,7 +93,7 @@ class SkorchLoopMixin:
 
     def get_params_for_optimizer(self, prefix, named_parameters):
         """skorch's optimiser arguments, with torch's fused kernel where it has one
-        (:func:`~imblearn_deep._training.fused_options`); ``optimizer__fused=False`` or
+        (:func:`~imblearn_deep._torch.devices.fused_options`); ``optimizer__fused=False`` or
         ``optimizer__foreach`` choose another implementation."""
         args, kwargs = super().get_params_for_optimizer(prefix, named_parameters)
         args = (list(args[0]), *args[1:])

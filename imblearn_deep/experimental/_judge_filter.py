@@ -46,7 +46,7 @@ def default_judge():
 
     Examples
     --------
-    >>> from imblearn_deep.over_sampling import default_judge
+    >>> from imblearn_deep.experimental import default_judge
     >>> default_judge()[-1].class_weight
     'balanced'
     """
@@ -107,7 +107,7 @@ class JudgeFilter(BaseSampler):
     --------
     >>> from collections import Counter
     >>> from imblearn_deep import DeepSMOTE
-    >>> from imblearn_deep.over_sampling import JudgeFilter
+    >>> from imblearn_deep.experimental import JudgeFilter
     >>> from imblearn_deep.datasets import load_digits_images, make_imbalanced
     >>> X, y = load_digits_images()
     >>> X, y = make_imbalanced(X[y < 2], y[y < 2], {0: 60, 1: 15}, random_state=0)

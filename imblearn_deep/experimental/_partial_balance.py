@@ -28,7 +28,7 @@ class PartialBalance:
     Examples
     --------
     >>> import numpy as np
-    >>> from imblearn_deep.over_sampling import PartialBalance
+    >>> from imblearn_deep.experimental import PartialBalance
     >>> PartialBalance(0.5)(np.array([0] * 100 + [1] * 20 + [2] * 10))
     {0: 100, 1: 60, 2: 55}
     """

@@ -70,7 +70,7 @@ class FlattenSampler(BaseSampler):
     --------
     >>> from collections import Counter
     >>> from imblearn.over_sampling import SMOTE
-    >>> from imblearn_deep.comparison import FlattenSampler
+    >>> from imblearn_deep.over_sampling import FlattenSampler
     >>> from imblearn_deep.datasets import load_digits_images, make_imbalanced
     >>> X, y = load_digits_images()
     >>> X, y = make_imbalanced(X, y, {0: 50, 1: 10}, random_state=0)
