@@ -18,8 +18,7 @@ from imblearn.pipeline import Pipeline
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE
-from imblearn_deep.comparison import FlattenSampler
+from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE, FlattenSampler
 from imblearn_deep.datasets import load_imbalanced
 
 torch.set_num_threads(1)  # tiny networks: one thread is fastest on a CPU

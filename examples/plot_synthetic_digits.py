@@ -18,8 +18,7 @@ import numpy as np
 import torch
 from imblearn.over_sampling import SMOTE
 
-from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE
-from imblearn_deep.comparison import FlattenSampler
+from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE, FlattenSampler
 from imblearn_deep.datasets import load_imbalanced
 from imblearn_deep.metrics import label_fidelity
 

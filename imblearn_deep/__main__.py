@@ -9,7 +9,7 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``imblearn-deep`` command line; return its exit code."""
     # Imported here so that ``import imblearn_deep`` stays free of the CLI's imports.
-    from .comparison.cli import main as cli_main
+    from .comparison._cli import main as cli_main
 
     return cli_main(argv)
 

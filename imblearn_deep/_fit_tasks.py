@@ -107,7 +107,7 @@ class EpochTasks(EpochCallback):
     With ``stage``, the epochs go under a task of that name with ``n_epochs`` children,
     begun and ended with the training; without, directly under ``parent``. A callback
     that asks to stop (its ``on_fit_task_end`` returns true) ends training after the
-    epoch, through :func:`~imblearn_deep._training.run_epochs`.
+    epoch, through the samplers' training loop.
 
     Parameters
     ----------

@@ -36,6 +36,8 @@ from ._torch.devices import (
 from ._torch.loop import EpochCallback, PrintProgress, StopOnNonFinite, TrainingDivergedError
 from ._torch.rng import draw_seed, seeded
 
+__all__ = ["BaseDeepOverSampler"]
+
 # Synthetic samples are decoded in chunks of this many to bound memory.
 GENERATION_BATCH = 1024
 

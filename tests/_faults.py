@@ -43,7 +43,7 @@ def main() -> int:
                 os.kill(os.getpid(), getattr(signal, "SIG" + config["signal"]))
 
     _patch(config["at"], maybe_signal)
-    from imblearn_deep.comparison.cli import main as cli_main
+    from imblearn_deep.comparison._cli import main as cli_main
 
     return cli_main(args)
 

@@ -7,7 +7,7 @@ import torch
 from _comparisons import SHORT_FITS
 from _samplers import SAMPLERS
 
-from imblearn_deep.comparison.cli import main
+from imblearn_deep.comparison._cli import main
 
 
 @pytest.fixture(params=sorted(SAMPLERS))

@@ -17,7 +17,7 @@ from imblearn_deep.comparison import (
     run_comparison,
     write_report,
 )
-from imblearn_deep.comparison.cell import Cell, fingerprint
+from imblearn_deep.comparison._cell import Cell, fingerprint
 from imblearn_deep.datasets import load_balanced_test, load_imbalanced
 
 ROS = SamplerSpec("ros", "RandomOverSampler", RandomOverSampler, flatten=True)

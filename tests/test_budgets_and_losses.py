@@ -14,12 +14,12 @@ from sklearn.datasets import load_digits
 from skorch.callbacks import Callback
 from torch import nn
 
+from imblearn_deep._schedules import lr_factor
 from imblearn_deep.classifiers import CNNClassifier, LogitAdjustedLoss
 from imblearn_deep.classifiers._losses import effective_number_weights
-from imblearn_deep.comparison.cell import build_pipeline
-from imblearn_deep.comparison.grid import get_preset
+from imblearn_deep.comparison._cell import build_pipeline
+from imblearn_deep.comparison._presets import get_preset
 from imblearn_deep.nets.classifiers import build_classifier
-from imblearn_deep.schedules import lr_factor
 
 
 @pytest.fixture(scope="module")

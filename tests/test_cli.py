@@ -9,7 +9,7 @@ import pytest
 from _comparisons import SHORT_FITS
 
 import imblearn_deep
-from imblearn_deep.comparison.cli import main
+from imblearn_deep.comparison._cli import main
 
 
 def _one_seed_on_cpu(output) -> list[str]:
@@ -49,7 +49,7 @@ def test_help_and_version_do_not_import_torch():
     # What makes --help take seconds: torch (and scikit-learn) imported by the parser.
     code = (
         "import sys\n"
-        "from imblearn_deep.comparison.cli import build_parser\n"
+        "from imblearn_deep.comparison._cli import build_parser\n"
         "build_parser().format_help()\n"
         "print(sorted(m for m in ('torch', 'sklearn', 'skorch') if m in sys.modules))"
     )
@@ -64,7 +64,7 @@ def test_merge_of_a_folder_without_results_is_an_error(tmp_path, capsys):
 
 def test_the_samplers_help_lists_every_method_of_the_presets():
     from imblearn_deep.comparison import get_preset
-    from imblearn_deep.comparison.cli import build_parser
+    from imblearn_deep.comparison._cli import build_parser
 
     compare = build_parser()._subparsers._group_actions[0].choices["compare"]
     (action,) = [a for a in compare._actions if "--samplers" in a.option_strings]

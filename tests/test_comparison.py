@@ -21,10 +21,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.utils._test_common.instance_generator import _get_check_estimator_ids
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from imblearn_deep import DeepSMOTE
+from imblearn_deep import DeepSMOTE, FlattenSampler
 from imblearn_deep.comparison import (
     ClassifierSpec,
-    FlattenSampler,
     SamplerSpec,
     export_balanced,
     get_preset,
@@ -33,10 +32,10 @@ from imblearn_deep.comparison import (
     write_report,
 )
 from imblearn_deep.comparison import _worker as worker_module
+from imblearn_deep.comparison._cell import Cell, fingerprint
+from imblearn_deep.comparison._cli import main
+from imblearn_deep.comparison._quality import synthetic_samples
 from imblearn_deep.comparison._row import heldout_scores
-from imblearn_deep.comparison.cell import Cell, fingerprint
-from imblearn_deep.comparison.cli import main
-from imblearn_deep.comparison.quality import synthetic_samples
 from imblearn_deep.datasets import load_imbalanced
 
 
@@ -289,7 +288,7 @@ def test_fast_preset_schedule_follows_the_dataset():
 
 
 def test_report_states_each_classifiers_step_budget():
-    from imblearn_deep.comparison.report import _step_budget
+    from imblearn_deep.comparison._report import _step_budget
 
     rows = [
         {"classifier": c, "classifier_label": label, "clf_steps": steps}

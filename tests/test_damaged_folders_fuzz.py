@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_received_folders import COMPARE
 
+from imblearn_deep.comparison import _figures as figures_module
 from imblearn_deep.comparison import check_row, read_results
-from imblearn_deep.comparison import figures as figures_module
-from imblearn_deep.comparison.cli import main
-from imblearn_deep.comparison.store import cell_slug
+from imblearn_deep.comparison._cli import main
+from imblearn_deep.comparison._store import cell_slug
 
 JSON = st.recursive(
     st.none()

@@ -11,8 +11,8 @@ from sklearn.base import BaseEstimator
 
 from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE
 from imblearn_deep.comparison import get_preset
-from imblearn_deep.comparison.cell import Cell, planned_fits
-from imblearn_deep.comparison.estimate import estimate_run, fit_seconds
+from imblearn_deep.comparison._cell import Cell, planned_fits
+from imblearn_deep.comparison._estimate import estimate_run, fit_seconds
 from imblearn_deep.datasets import load_imbalanced
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from imblearn_deep.comparison import read_results
-from imblearn_deep.comparison.cli import main
-from imblearn_deep.comparison.store import ResultsStore
+from imblearn_deep.comparison._cli import main
+from imblearn_deep.comparison._store import ResultsStore
 
 FAULTS = Path(__file__).with_name("_faults.py")
 # What must not change between an interrupted-and-resumed run and an uninterrupted one.
@@ -99,7 +99,7 @@ MOMENTS = {
     # While the quality judge trains.
     "judge-sigterm": (
         "ros",
-        f"arm=imblearn_deep.comparison.runner:fit_judge,at={CLASSIFIER},n=2,signal=TERM",
+        f"arm=imblearn_deep.comparison._worker:fit_judge,at={CLASSIFIER},n=2,signal=TERM",
         143,
     ),
 }
@@ -124,7 +124,7 @@ def test_sigint_while_the_report_is_written_leaves_whole_files(reference):
     report = (folder / "report.md").read_text()
     # Without their digest the figures of the finished folder are drawn again.
     (folder / "figures" / ".digits_figures.json").unlink()
-    spec = "at=imblearn_deep.comparison.figures:_save,n=2,signal=INT"
+    spec = "at=imblearn_deep.comparison._figures:_save,n=2,signal=INT"
     result = _run_with_fault(spec, args)
     assert result.returncode == 130, result.stderr[-2000:]
     assert (folder / "report.md").read_text() == report
@@ -140,7 +140,7 @@ def test_sigkill_during_a_write_loses_no_row(reference, replace_call):
     folder, expected, args = reference
     cell = _forget(folder, "ros")
     spec = (
-        "arm=imblearn_deep.comparison.store:ResultsStore.record,at=os:replace,"
+        "arm=imblearn_deep.comparison._store:ResultsStore.record,at=os:replace,"
         f"n={replace_call},signal=KILL"
     )
     result = _run_with_fault(spec, args)

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 
-from imblearn_deep.comparison import FlattenSampler
-from imblearn_deep.comparison import figures as figures_module
-from imblearn_deep.comparison.artifacts import save_sample_images
-from imblearn_deep.comparison.tables import mean_std
+from imblearn_deep import FlattenSampler
+from imblearn_deep.comparison import _figures as figures_module
+from imblearn_deep.comparison._artifacts import save_sample_images
+from imblearn_deep.comparison._tables import mean_std
 from imblearn_deep.datasets import DATASETS, load_imbalanced
 
 

@@ -1,12 +1,14 @@
 """Resuming a recorded results folder recomputes no cell after a refactoring.
 
 A cell is skipped on resume when its recorded ``config`` equals the fingerprint the
-current code gives it (:func:`~imblearn_deep.comparison.cell.fingerprint`). The
-fingerprints of every preset's cells, and of the variants the committed studies ran, are
-kept in ``data/fingerprints.json`` (with a fixed stand-in for the data's hash, which the
-fingerprint takes as it is): a change of the code that would change one — a moved class, a
-renamed or newly fingerprinted parameter, a new default — fails here, before it silently
-reruns hours of recorded cells. Regenerate the file only for a change meant to rerun them:
+current code gives it (:func:`~imblearn_deep.comparison._cell.fingerprint`). The
+fingerprints of every preset's cells, and of every method and classifier regime the
+committed studies ran, are kept in ``data/fingerprints.json``, with a fixed stand-in for
+the data's hash (the fingerprint takes it as it is). The studies' 400 were computed by
+the code of commit 6ff2747, before the redesign of issue 26. A change of the code that
+would change one (a moved class, a renamed or newly fingerprinted parameter, a new
+default) fails here, before it silently reruns hours of recorded cells. Regenerate the
+file only for a change meant to rerun them:
 ``IMBLEARN_DEEP_REGENERATE=1 pytest tests/test_fingerprints_stable.py``.
 """
 
@@ -18,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from imblearn_deep.comparison import Preset, get_preset
-from imblearn_deep.comparison.cell import Cell, fingerprint
+from imblearn_deep.comparison._cell import Cell, fingerprint
 from imblearn_deep.datasets import DATASETS
 
 GOLDEN = Path(__file__).parent / "data" / "fingerprints.json"
@@ -85,10 +87,34 @@ def _cells() -> dict[str, Cell]:
     return cells
 
 
+def _study_cells() -> dict[str, tuple[Cell, int]]:
+    """Every method of the variant study (``studies/deep_variants``), as it ran: each
+    classifier regime of its folders, on the sets it ran on."""
+    from studies.deep_variants.deep_variants import variants
+
+    cells = {}
+    regimes = (
+        {},
+        {"max_steps": 2500},
+        {"random_shift": 2, "random_flip": True},
+        {"max_steps": 2500, "random_shift": 2, "random_flip": True},
+    )
+    for dataset in ("fashion_mnist", "digits"):
+        preset = get_preset("fast", dataset)
+        for classifier in (preset.classifier("small_cnn"), preset.classifier("resnet18")):
+            for extra in regimes:
+                spec = replace(classifier, params={**classifier.params, **extra})
+                for sampler in (*preset.samplers, *variants(preset)):
+                    names = ("study", dataset, sampler.name, classifier.name)
+                    key = "|".join([*names, str(sorted(extra.items()))])
+                    cells[key] = (Cell(sampler, spec, 0, dataset), preset.cv)
+    return cells
+
+
 def _fingerprints() -> dict[str, str]:
     return {
         key: fingerprint(cell, folds, "auto", DATA_HASH)
-        for key, (cell, folds) in sorted(_cells().items())
+        for key, (cell, folds) in sorted({**_cells(), **_study_cells()}.items())
     }
 
 
@@ -99,4 +125,4 @@ def test_every_recorded_kind_of_cell_keeps_its_fingerprint():
     kept = json.loads(GOLDEN.read_text())
     changed = sorted(key for key in kept if found.get(key) != kept[key])
     assert not changed, f"{len(changed)} fingerprints changed, e.g. {changed[:3]}"
-    assert len(kept) > 300
+    assert len(kept) > 1000

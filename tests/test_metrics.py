@@ -20,12 +20,12 @@ from imblearn_deep.metrics import (
     SCORERS,
     _quality,
     class_frechet_distances,
-    classifier_features,
     frechet_distance,
     g_mean_scorer,
     label_fidelity,
     macro_f1_scorer,
 )
+from imblearn_deep.metrics._quality import classifier_features
 
 
 def whitened(n: int, d: int, seed: int) -> np.ndarray:

@@ -56,7 +56,8 @@ def test_experimental_lists_the_research_aids():
 
 
 def test_flatten_sampler_lives_with_the_samplers():
-    from imblearn_deep.comparison import FlattenSampler
+    with pytest.warns(DeprecationWarning, match="use imblearn_deep.over_sampling.FlattenSampler"):
+        from imblearn_deep.comparison import FlattenSampler
 
     assert FlattenSampler is over_sampling.FlattenSampler is imblearn_deep.FlattenSampler
     assert "FlattenSampler" in over_sampling.__all__ and "FlattenSampler" in imblearn_deep.__all__

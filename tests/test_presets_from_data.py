@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from imblearn_deep.comparison import DataSize, get_preset, run_comparison
-from imblearn_deep.comparison import runner as runner_module
+from imblearn_deep.comparison import _runner as runner_module
 from imblearn_deep.datasets import DATASETS
 
 

@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 from imblearn_deep.comparison import ResultsStore, check_row, read_results
-from imblearn_deep.comparison import figures as figures_module
+from imblearn_deep.comparison import _figures as figures_module
+from imblearn_deep.comparison._cli import main
 from imblearn_deep.comparison._confine import confined, safe_name
-from imblearn_deep.comparison.cli import main
 
 # Two samplers, two seeds, 20 classifier steps: four real cells in a few seconds.
 COMPARE = [

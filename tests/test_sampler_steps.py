@@ -99,7 +99,7 @@ def recorded_rates(monkeypatch, module) -> dict:
 
 def planned_rates(policy, n_updates: int, peak: float = 1e-2, warmup: float = 0.2):
     """The rates a schedule plans over ``n_updates`` (constant ``peak`` without one)."""
-    from imblearn_deep.schedules import lr_factor
+    from imblearn_deep._schedules import lr_factor
 
     if policy is None:
         return pytest.approx([peak] * n_updates)
@@ -180,7 +180,7 @@ def test_new_parameters_at_their_neutral_values_keep_recorded_fingerprints(datas
     from dataclasses import replace
 
     from imblearn_deep.comparison import get_preset
-    from imblearn_deep.comparison.cell import Cell, fingerprint
+    from imblearn_deep.comparison._cell import Cell, fingerprint
 
     preset = get_preset("fast", dataset)
     spec, classifier = preset.sampler(sampler), preset.classifier("small_cnn")

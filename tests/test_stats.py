@@ -15,10 +15,16 @@ from imblearn_deep.comparison import (
     paired_differences,
     paired_section,
     paired_table,
-    ranks_across_datasets,
     write_report,
 )
-from imblearn_deep.comparison.stats import BETTER, NO_COMMON_SEED, NOT_SEPARATED, ONE_SEED, WORSE
+from imblearn_deep.comparison._stats import (
+    BETTER,
+    NO_COMMON_SEED,
+    NOT_SEPARATED,
+    ONE_SEED,
+    WORSE,
+    ranks_across_datasets,
+)
 
 # Student's t quantiles, 2 degrees of freedom (3 seeds), from a table: 0.975 and 0.90.
 T_975_2 = 4.302652729749464

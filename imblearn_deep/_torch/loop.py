@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 import torch
 
-from ..schedules import scale_learning_rates
+from .._schedules import scale_learning_rates
 from .devices import grad_scaler
 
 

@@ -142,7 +142,7 @@ class DataMixin:
         (a last batch of a single sample joins the previous one). An internal validation
         split (``train_split``, ``early_stopping``) trains on fewer samples and early
         stopping can end sooner, so there it is an upper bound. What a calibration scales
-        down to time a fit quickly (:func:`imblearn_deep.comparison.estimate.fit_seconds`).
+        down to time a fit quickly (:func:`imblearn_deep.comparison._estimate.fit_seconds`).
 
         Examples
         --------

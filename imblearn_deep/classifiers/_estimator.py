@@ -101,10 +101,9 @@ class CNNClassifier(
 
     random_shift : int, default=0
         Input augmentation: each training image is shifted by up to this many pixels in
-        each direction, a new draw at every step (padding repeats the edge pixels; see
-        :func:`~imblearn_deep.augmentation.random_shift_flip`). Prediction and the
-        validation split see the images unchanged. Must be smaller than the images'
-        height and width.
+        each direction, a new draw at every step (padding repeats the edge pixels).
+        Prediction and the validation split see the images unchanged. Must be smaller
+        than the images' height and width.
 
     random_flip : bool, default=False
         Input augmentation: each training image is mirrored left-right with probability
@@ -162,7 +161,7 @@ class CNNClassifier(
         results vary less between seeds than a constant rate.
         ``"cosine"``: linear warm-up, then cosine decay towards 0; ``"onecycle"``:
         cosine warm-up from ``lr / 25``, then cosine decay to ``lr / 250000``
-        (:func:`imblearn_deep.schedules.lr_factor`; momentum is not cycled). ``None``
+        (:func:`imblearn_deep._schedules.lr_factor`; momentum is not cycled). ``None``
         keeps ``lr`` constant. Each ``fit``/``partial_fit`` call runs the whole schedule;
         the rate of every step is in ``history_[:, "batches"]`` as ``lr``.
 
@@ -178,7 +177,7 @@ class CNNClassifier(
 
     loss : {"cross_entropy", "logit_adjusted"}, default="cross_entropy"
         ``"cross_entropy"`` trains with ``criterion``. ``"logit_adjusted"`` trains with
-        :class:`~imblearn_deep.losses.LogitAdjustedLoss`, cross-entropy of the logits
+        :class:`~imblearn_deep.classifiers.LogitAdjustedLoss`, cross-entropy of the logits
         plus ``logit_adjust_tau · log(prior)`` with the class prior of the training
         labels (Menon et al., ICLR 2021), and predicts from the plain logits: a
         baseline to resampling that changes only the loss. It replaces ``criterion``
@@ -191,8 +190,7 @@ class CNNClassifier(
     drw_start : float, default=None
         Deferred re-weighting (DRW, Cao et al., NeurIPS 2019): train with the plain loss
         for this share of the planned steps, then with class-balanced weights (the
-        effective number of samples with ``β = 0.9999``,
-        :func:`~imblearn_deep.losses.effective_number_weights`) for the rest; Cao et
+        effective number of samples with ``β = 0.9999``) for the rest; Cao et
         al. switch at ``0.8``. ``None`` never re-weights. It sets the loss weights
         itself, so ``class_weight`` (and ``criterion__weight``) must be ``None``.
 

@@ -26,10 +26,10 @@ from skorch.callbacks import (
 from skorch.dataset import unpack_data
 
 from .._fit_tasks import EpochTasks, FitTask, with_callbacks
+from .._schedules import LRSchedule, StepBudget
 from .._torch.devices import grad_scaler, resolve_device, resolve_precision, to_device
 from .._torch.rng import draw_seed, seeded
 from ..nets.classifiers import build_classifier
-from ..schedules import LRSchedule, StepBudget
 from ._augmentation import random_shift_flip
 from ._losses import DeferredReweighting, LogitAdjustedLoss
 from ._skorch_loop import is_true

@@ -18,7 +18,7 @@ import torch
 from skorch.callbacks import Callback
 from torch import nn
 
-from ..schedules import find_step_budget
+from .._schedules import find_step_budget
 
 __all__ = ["DRW_BETA", "DeferredReweighting", "LogitAdjustedLoss", "effective_number_weights"]
 
@@ -123,7 +123,7 @@ class DeferredReweighting(Callback):
     ``round(start · total_steps)`` train with the plain loss (the criterion's ``weight``
     is ``None``), the later ones with :func:`effective_number_weights` of the net's
     ``class_counts_``; each training call starts plain again. The step and the total
-    come from the net's :class:`~imblearn_deep.schedules.StepBudget`. Cao et al.
+    come from the net's :class:`~imblearn_deep._schedules.StepBudget`. Cao et al.
     switch at epoch 160 of 200, ``start=0.8``.
 
     Effective-number weights (with ``β = 0.9999``) rather than inverse frequency are

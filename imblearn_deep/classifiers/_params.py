@@ -24,9 +24,9 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
+from .._schedules import LR_SCHEDULES
 from .._torch.devices import PRECISION_OPTIONS, resolve_device
 from ..nets.classifiers import ARCHITECTURES
-from ..schedules import LR_SCHEDULES
 
 
 class ParamsMixin:

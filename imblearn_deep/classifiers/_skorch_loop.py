@@ -8,7 +8,7 @@ hooks that this package needs changed, and nothing else:
   re-raises it, while a callback's own stop signal (``EarlyStopping``, the step budget)
   still ends training quietly.
 * **Step budgets**: with ``max_steps``, epochs end after the batches the budget leaves
-  (:mod:`imblearn_deep.schedules`); ``n_steps_`` and ``n_images_seen_`` count them.
+  (:mod:`imblearn_deep._schedules`); ``n_steps_`` and ``n_images_seen_`` count them.
 * **Precision**: autocast, channels-last batches, float32 outputs; under float16 a loss
   scaler in the optimiser step.
 * **Batches**: a seeded shuffle that never yields a batch of one, balanced batches, the
@@ -29,8 +29,8 @@ from skorch.dataset import ValidSplit, unpack_data
 from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Subset
 
+from .._schedules import find_step_budget
 from .._torch.devices import autocast, fused_options, to_device
-from ..schedules import find_step_budget
 from ._batches import BalancedBatchSampler, MergeLastBatchSampler
 
 __all__ = ["SkorchLoopMixin", "is_true"]

@@ -12,33 +12,39 @@ from .._lazy import lazy_exports
 # Public name -> the module that defines it, imported on first use (PEP 562) so that the
 # command line's parser and ``--help`` do not pay for torch. Add a new public name here.
 _EXPORTS = {
-    "ClassifierSpec": ".grid",
-    "FlattenSampler": "..over_sampling",
-    "Interrupted": ".interrupts",
-    "DataSize": ".grid",
-    "Preset": ".grid",
-    "ResultsStore": ".store",
-    "SamplerSpec": ".grid",
+    # running a comparison
+    "run_comparison": "._runner",
+    "Execution": "._runner",
+    "get_preset": "._presets",
+    "thesis_mesh": "._presets",
+    "DataSize": "._presets",
+    "Preset": "._specs",
+    "SamplerSpec": "._specs",
+    "ClassifierSpec": "._specs",
+    "build_pipeline": "._cell",
+    "Interrupted": "._interrupts",
+    # its results
+    "ResultsStore": "._store",
+    "read_results": "._store",
+    "merge_results": "._store",
     "Row": "._row",
-    "average_ranks": ".stats",
     "check_row": "._row",
-    "build_pipeline": ".cell",
-    "export_balanced": ".export",
-    "get_preset": ".grid",
-    "merge_results": ".store",
-    "paired_differences": ".stats",
-    "paired_section": ".stats",
-    "paired_table": ".stats",
-    "rank_table": ".stats",
-    "ranks_across_datasets": ".stats",
-    "read_results": ".store",
-    "save_sample_images": ".artifacts",
-    "Execution": ".runner",
-    "run_comparison": ".runner",
-    "thesis_mesh": ".grid",
-    "write_report": ".report",
+    "write_report": "._report",
+    "paired_differences": "._stats",
+    "paired_table": "._stats",
+    "paired_section": "._stats",
+    "average_ranks": "._stats",
+    "export_balanced": "._export",
+}
+
+# Names this package no longer offers, for one release (a DeprecationWarning says where).
+_DEPRECATED = {
+    "FlattenSampler": "imblearn_deep.over_sampling",
+    "rank_table": "imblearn_deep.comparison._stats",
+    "ranks_across_datasets": "imblearn_deep.comparison._stats",
+    "save_sample_images": "imblearn_deep.comparison._artifacts",
 }
 
 __all__ = sorted(_EXPORTS)
 
-__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals(), _DEPRECATED)

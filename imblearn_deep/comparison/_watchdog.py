@@ -14,7 +14,7 @@ with :func:`os._exit` once it differs from the run's main process. An orphan is 
 another process later reuses the main process's PID. The thread needs the GIL, which torch
 and numpy release while they compute: the workers of a killed run end within a second.
 Ending at once loses nothing: a cell is recorded by an atomic rename
-(:func:`~imblearn_deep.comparison.store.atomic_write`), a killed worker leaves no half
+(:func:`~imblearn_deep.comparison._store.atomic_write`), a killed worker leaves no half
 record, and its claim on the cell (a file lock) ends with it.
 
 Why not ``prctl(PR_SET_PDEATHSIG)``: it is Linux only, and it fires when the *thread* that

@@ -17,13 +17,13 @@ from typing import Any
 import joblib
 import numpy as np
 
+from ._cell import Cell, fingerprint, run_cell
+from ._environment import torch_threads
+from ._estimate import format_duration
+from ._interrupts import stop_on_signals
+from ._quality import fit_judge
+from ._store import ResultsStore, jsonable
 from ._watchdog import watch_parent
-from .cell import Cell, fingerprint, run_cell
-from .environment import torch_threads
-from .estimate import format_duration
-from .interrupts import stop_on_signals
-from .quality import fit_judge
-from .store import ResultsStore, jsonable
 
 
 def log(verbose: int, message: str) -> None:

@@ -35,15 +35,10 @@ from ._loaders import load_cifar10, load_digits_images, load_fashion_mnist, load
 
 __all__ = [
     "DATASETS",
-    "DEBIAN_FASHION_MNIST_DIR",
-    "DatasetInfo",
     "ImbalanceProfile",
-    "PROFILES",
-    "get_dataset",
-    "load_cifar10",
-    "load_digits_images",
-    "load_fashion_mnist",
     "load_balanced_test",
+    "load_cifar10",
+    "load_fashion_mnist",
     "load_imbalanced",
     "load_mnist",
     "make_imbalanced",

@@ -29,27 +29,15 @@ from sklearn.metrics import (
     make_scorer,
 )
 
-from ._quality import (
-    as_feature_extractor,
-    class_frechet_distances,
-    classifier_features,
-    frechet_distance,
-    label_fidelity,
-)
+from ._quality import class_frechet_distances, frechet_distance, label_fidelity
 
 __all__ = [
-    "SCORERS",
     "SCORES",
-    "Score",
-    "as_feature_extractor",
     "class_frechet_distances",
-    "classifier_features",
     "frechet_distance",
     "g_mean",
-    "g_mean_scorer",
     "label_fidelity",
     "macro_f1",
-    "macro_f1_scorer",
 ]
 
 

@@ -257,7 +257,7 @@ def classifier_features(
     --------
     >>> from imblearn_deep import CNNClassifier
     >>> from imblearn_deep.datasets import load_digits_images
-    >>> from imblearn_deep.metrics import classifier_features
+    >>> from imblearn_deep.metrics._quality import classifier_features
     >>> X, y = load_digits_images()
     >>> clf = CNNClassifier(max_epochs=1, module__channels=(8, 16), random_state=0)
     >>> clf = clf.fit(X[:200], y[:200])

@@ -17,6 +17,8 @@ from torch import nn
 from ._blocks import conv_stack, transposed_stack
 from ._plan import downsampling_plan, mirrored_upsampling_plan
 
+__all__ = ["SupervisedAutoencoder", "build_decoder", "build_encoder"]
+
 LABEL_EMBEDDING_DIM = 512  # discriminator's label path, as in the reference
 
 

@@ -31,6 +31,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+__all__ = ["build_classifier"]
+
 # Smaller side, in pixels, from which the ImageNet stems (stride-2 convolution, max-pool)
 # are kept; below it they would throw away most of the image in the first layer.
 IMAGENET_STEM_MIN_SIZE = 64

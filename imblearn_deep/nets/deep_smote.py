@@ -17,6 +17,8 @@ from torch import nn
 from ._blocks import conv_stack, transposed_stack
 from ._plan import ConvStep, downsampling_plan, mirrored_upsampling_plan
 
+__all__ = ["build_decoder", "build_encoder"]
+
 
 def _leaky_relu() -> nn.Module:
     return nn.LeakyReLU(0.2)

@@ -16,6 +16,7 @@ from torch.nn.functional import interpolate, l1_loss
 
 from .._batchnorm import recalibrate_batchnorm
 from .._fit_tasks import FitTask
+from .._schedules import LR_SCHEDULES, lr_factors
 from .._torch.devices import adam, autocast, compiled, to_device
 from .._torch.loop import (
     LossMeter,
@@ -34,7 +35,6 @@ from ..nets.bagan import (
     build_decoder,
     build_encoder,
 )
-from ..schedules import LR_SCHEDULES, lr_factors
 from ._gan_epoch import gan_epoch
 from ._latent_prior import ClassGaussianPrior, StandardNormalPrior
 
@@ -117,7 +117,7 @@ class BAGANGP(BaseDeepOverSampler):
     lr_schedule : {{"cosine", "onecycle"}} or None, default=None
         ``None`` keeps ``learning_rate`` constant, as the reference does. Otherwise each
         optimiser warms up for ``lr_warmup`` of its updates and decays
-        (:func:`imblearn_deep.schedules.lr_factor`), planned over its stage: the
+        (:func:`imblearn_deep._schedules.lr_factor`), planned over its stage: the
         autoencoder's over the autoencoder steps, the generator's and the critic's over
         the GAN steps (the critic's ``critic_steps`` updates per step).
 
@@ -325,7 +325,7 @@ class BAGANGP(BaseDeepOverSampler):
         Autoencoder steps, and generator steps of the GAN (each with ``critic_steps``
         critic steps): ``autoencoder_steps`` / ``gan_steps`` when set, else the stage's
         epochs times the mini-batches per epoch. What a calibration scales down to time a
-        fit quickly (:func:`imblearn_deep.comparison.estimate.fit_seconds`).
+        fit quickly (:func:`imblearn_deep.comparison._estimate.fit_seconds`).
 
         Examples
         --------

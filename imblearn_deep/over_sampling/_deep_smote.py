@@ -15,6 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from torch.nn.functional import mse_loss
 
 from .._fit_tasks import FitTask
+from .._schedules import LR_SCHEDULES, lr_factors
 from .._torch.devices import adam, autocast, compiled, to_device
 from .._torch.loop import (
     KeepBest,
@@ -27,7 +28,6 @@ from .._torch.loop import (
 from .._torch.rng import device_generator
 from ..base import SHARED_PARAMETER_DOCS, BaseDeepOverSampler
 from ..nets.deep_smote import build_decoder, build_encoder
-from ..schedules import LR_SCHEDULES, lr_factors
 from ._latent_smote import interpolate, smote_pairs
 
 
@@ -88,7 +88,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         ``None`` keeps ``learning_rate`` constant, as the reference does. ``"cosine"``
         warms up linearly for ``lr_warmup`` of the steps, then decays along half a
         cosine, ending low; ``"onecycle"`` is Smith's one-cycle
-        (:func:`imblearn_deep.schedules.lr_factor`). A decaying schedule is planned
+        (:func:`imblearn_deep._schedules.lr_factor`). A decaying schedule is planned
         over the whole budget (``max_steps``, or ``epochs`` times the batches per epoch),
         so a fit of N steps differs from the first N steps of a longer fit.
 
@@ -262,7 +262,7 @@ class DeepSMOTE(BaseDeepOverSampler):
 
         ``max_steps`` when it is set, else ``epochs`` times the mini-batches per epoch.
         What a calibration scales down to time a fit quickly
-        (:func:`imblearn_deep.comparison.estimate.fit_seconds`).
+        (:func:`imblearn_deep.comparison._estimate.fit_seconds`).
 
         Examples
         --------

@@ -19,8 +19,9 @@ import warnings
 import numpy as np
 from sklearn.base import clone
 
-from ..metrics import as_feature_extractor, class_frechet_distances, label_fidelity
-from .grid import ClassifierSpec
+from ..metrics import class_frechet_distances, label_fidelity
+from ..metrics._quality import as_feature_extractor
+from ._specs import ClassifierSpec
 
 __all__ = ["QUALITY_PER_CLASS", "fit_judge", "sample_quality", "synthetic_samples"]
 

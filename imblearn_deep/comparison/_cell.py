@@ -24,12 +24,12 @@ from imblearn.pipeline import Pipeline
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from ..metrics import SCORERS, SCORES
+from ._artifacts import save_sample_images
 from ._confine import ARTIFACTS_DIR
+from ._quality import sample_quality
 from ._row import BALANCED_TEST, heldout_scores
-from .artifacts import save_sample_images
-from .grid import ClassifierSpec, SamplerSpec, n_settings
-from .quality import sample_quality
-from .store import cell_slug, jsonable
+from ._specs import ClassifierSpec, SamplerSpec, n_settings
+from ._store import cell_slug, jsonable
 
 __all__ = [
     "Cell",
@@ -370,7 +370,7 @@ def run_cell(
         ``"always"`` cross-validates a one-setting grid too.
     balanced_test : tuple, default=None
         ``(X, y)`` of a class-balanced test set, scored like the test set in the
-        ``balanced_test_*`` columns (:data:`~imblearn_deep.comparison.store.BALANCED_TEST`).
+        ``balanced_test_*`` columns (:data:`~imblearn_deep.comparison._store.BALANCED_TEST`).
 
     Returns
     -------

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..datasets import DATASETS
-from .interrupts import Interrupted, stop_on_signals
+from ._interrupts import Interrupted, stop_on_signals
 
 __all__ = ["build_parser", "main"]
 
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _check_choices(parser, args):
     """Errors argparse cannot see: names of the preset's candidates, option pairs, the
     ``--set`` parameters; the preset with those set."""
-    from .grid import PRESET_NAMES, get_preset
+    from ._presets import PRESET_NAMES, get_preset
 
     if args.preset not in PRESET_NAMES:
         parser.error(
@@ -305,8 +305,8 @@ def _check_choices(parser, args):
 
 def _export(args, preset, data, rows, log) -> None:
     """Each sampler's balanced training set, with the best setting of its first cell."""
-    from .cell import build_pipeline
-    from .export import export_balanced
+    from ._cell import build_pipeline
+    from ._export import export_balanced
 
     X_train, y_train = data[0], data[1]
     root = Path(args.export_balanced)
@@ -331,9 +331,9 @@ def _export(args, preset, data, rows, log) -> None:
 
 def _compare(parser, args) -> int:
     from ..datasets import load_balanced_test, load_imbalanced
-    from .environment import torch_threads
-    from .report import summary_table, write_report
-    from .runner import Execution, run_comparison
+    from ._environment import torch_threads
+    from ._report import summary_table, write_report
+    from ._runner import Execution, run_comparison
 
     preset = _check_choices(parser, args)
     verbose = 0 if args.quiet else 1 + args.verbose
@@ -430,8 +430,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(args) -> int:
-    from .report import write_report
-    from .store import read_results
+    from ._report import write_report
+    from ._store import read_results
 
     if not read_results(args.output):
         print(f"imblearn-deep report: no results in {args.output}", file=sys.stderr)
@@ -441,8 +441,8 @@ def _report(args) -> int:
 
 
 def _merge(args) -> int:
-    from .report import summary_table, write_report
-    from .store import merge_results
+    from ._report import summary_table, write_report
+    from ._store import merge_results
 
     rows = merge_results(args.sources, args.output)
     report = write_report(args.output)

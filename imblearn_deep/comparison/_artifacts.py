@@ -3,7 +3,7 @@
 :func:`save_sample_images` works for every resampling method: the deep samplers draw
 from their generator, the pixel samplers (imbalanced-learn's over-samplers wrapped in
 :class:`~imblearn_deep.comparison.FlattenSampler`) are refitted and give the rows they
-appended (:func:`~imblearn_deep.comparison.quality.synthetic_samples`).
+appended (:func:`~imblearn_deep.comparison._quality.synthetic_samples`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .quality import synthetic_samples
-from .store import atomic_write
+from ._quality import synthetic_samples
+from ._store import atomic_write
 
 __all__ = ["read_sample_images", "save_sample_images"]
 
@@ -71,7 +71,7 @@ def save_sample_images(
     >>> import tempfile
     >>> import numpy as np
     >>> from imblearn.over_sampling import SMOTE
-    >>> from imblearn_deep.comparison import FlattenSampler
+    >>> from imblearn_deep import FlattenSampler
     >>> from imblearn_deep.datasets import load_imbalanced
     >>> X, y, _, _ = load_imbalanced("digits")
     >>> sampler = FlattenSampler(SMOTE(k_neighbors=3, random_state=0))

@@ -21,10 +21,10 @@ import numpy as np
 
 from .. import __version__
 from ..datasets import DATASETS
+from ._artifacts import read_sample_images
 from ._confine import confined, safe_name
-from .artifacts import read_sample_images
-from .store import FIGURES_DIR, atomic_write, jsonable, move_aside
-from .tables import by_method, class_names, mean_std
+from ._store import FIGURES_DIR, atomic_write, jsonable, move_aside
+from ._tables import by_method, class_names, mean_std
 
 __all__ = ["FIGURES_DIR", "write_figures"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import clone
 
-from .cell import Cell, build_pipeline, cell_grids, planned_fits
+from ._cell import Cell, build_pipeline, cell_grids, planned_fits
 
 __all__ = ["CALIBRATION_STEPS", "RunEstimate", "estimate_run", "fit_seconds", "format_duration"]
 
@@ -191,7 +191,7 @@ def estimate_run(
 
     Each distinct sampler and classifier of the cells is built as its cells build it
     (first cell's seed) and timed by :func:`fit_seconds` on the whole training set;
-    a cell's estimate is its planned fits (:func:`~imblearn_deep.comparison.cell.planned_fits`)
+    a cell's estimate is its planned fits (:func:`~imblearn_deep.comparison._cell.planned_fits`)
     times those, plus one classifier fit for the quality judge of each classifier and
     seed when ``quality`` is on (the judge is that classifier trained on the real
     images). Run it under the torch thread count the cells will have.
@@ -220,7 +220,7 @@ def estimate_run(
     Examples
     --------
     >>> from imblearn_deep.comparison import get_preset
-    >>> from imblearn_deep.comparison.cell import Cell
+    >>> from imblearn_deep.comparison._cell import Cell
     >>> from imblearn_deep.datasets import load_imbalanced
     >>> X, y, _, _ = load_imbalanced("digits")
     >>> preset = get_preset("fast").with_params("small_cnn", {"max_steps": 50})

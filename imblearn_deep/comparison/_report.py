@@ -16,11 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..datasets import DATASETS
+from ._figures import write_figures
 from ._row import BALANCED_TEST, report_columns
-from .figures import write_figures
-from .stats import paired_section, ranks_across_datasets
-from .store import FIGURES_DIR, REPORT, ResultsStore, atomic_write
-from .tables import (
+from ._stats import paired_section, ranks_across_datasets
+from ._store import FIGURES_DIR, REPORT, ResultsStore, atomic_write
+from ._tables import (
     by_method,
     class_names,
     markdown_code,
@@ -55,7 +55,7 @@ def summary_table(rows: list[dict], prefix: str = "test") -> str:
         Rows of a results folder (failed cells are left out).
     prefix : {"test", "balanced_test"}, default="test"
         The held-out set: the imbalanced test set (with the CV column), or the
-        class-balanced one (:data:`~imblearn_deep.comparison.store.BALANCED_TEST`; rows
+        class-balanced one (:data:`~imblearn_deep.comparison._store.BALANCED_TEST`; rows
         without its scores are left out).
 
     Returns
@@ -282,8 +282,8 @@ def write_report(output: str | os.PathLike = "results", *, redraw: bool = False)
         The output folder of :func:`~imblearn_deep.comparison.run_comparison`.
 
     redraw : bool, default=False
-        Draw every figure even where it is up to date (see
-        :func:`~imblearn_deep.comparison.figures.write_figures`).
+        Draw every figure even where it is up to date (figures are otherwise redrawn
+        only when the rows they are drawn from change).
 
     Returns
     -------

@@ -27,17 +27,6 @@ from itertools import islice
 
 from skorch.callbacks import Callback
 
-__all__ = [
-    "LR_SCHEDULES",
-    "LRSchedule",
-    "StepBudget",
-    "find_step_budget",
-    "lr_factor",
-    "lr_factors",
-    "scale_learning_rates",
-    "warmup_steps",
-]
-
 #: Valid ``policy`` values of :func:`lr_factor` and :class:`LRSchedule`.
 LR_SCHEDULES = ("cosine", "onecycle")
 

@@ -24,7 +24,7 @@ from scipy.stats import rankdata
 from scipy.stats import t as student_t
 
 from ._row import BALANCED_TEST, report_columns
-from .tables import markdown_table
+from ._tables import markdown_table
 
 __all__ = [
     "BETTER",

@@ -1,9 +1,9 @@
 """Run the comparison: every sampler x classifier x seed cell, recorded as it finishes.
 
 The runner builds the cells, skips those a results folder already holds with the same
-configuration, runs the others (:func:`~imblearn_deep.comparison.cell.run_cell`) and hands
+configuration, runs the others (:func:`~imblearn_deep.comparison._cell.run_cell`) and hands
 each finished row to the :class:`~imblearn_deep.comparison.ResultsStore`. SIGINT and
-SIGTERM stop it without recording a truncated cell (:mod:`.interrupts`); several runs on
+SIGTERM stop it without recording a truncated cell (:mod:`._interrupts`); several runs on
 one folder share the work, one cell each at a time.
 """
 
@@ -22,13 +22,14 @@ from typing import Any
 import joblib
 import numpy as np
 
+from ._cell import Cell, cross_validates
+from ._environment import parallel_backend, torch_threads
+from ._estimate import estimate_run
+from ._interrupts import stop_on_signals
+from ._presets import DataSize, get_preset
+from ._specs import ClassifierSpec, Preset, SamplerSpec
+from ._store import ResultsStore
 from ._worker import CellWorker, Progress, log
-from .cell import Cell, cross_validates
-from .environment import parallel_backend, torch_threads
-from .estimate import estimate_run
-from .grid import ClassifierSpec, DataSize, Preset, SamplerSpec, get_preset
-from .interrupts import stop_on_signals
-from .store import ResultsStore
 
 __all__ = ["Execution", "run_comparison"]
 
@@ -220,7 +221,7 @@ def run_comparison(
     quality : bool, default=True
         Measure each resampling cell's synthetic images (up to 200 per class) with a
         judge trained on the real training images only, once per seed and classifier
-        (see :mod:`imblearn_deep.comparison.quality`): ``label_fidelity`` and
+        (the user guide's "Quality of the synthetic images"): ``label_fidelity`` and
         ``frechet_mean`` / ``frechet_per_class`` in the rows. Never used for selection.
     search : {"auto", "always"}, default="auto"
         ``"auto"``: a cell whose grid has a single setting is fitted once on the training
@@ -236,8 +237,8 @@ def run_comparison(
     estimate : bool, default=False
         Before the first cell, time each sampler and classifier of the cells still to
         run by a short calibration and print an estimate of the run's duration
-        (:func:`~imblearn_deep.comparison.estimate.estimate_run`; the calibration takes
-        three short fits of each, and nothing when every cell is done).
+        (the calibration takes three short fits of each, and nothing when every cell is
+        done).
     verbose : int, default=0
         1 prints one line per cell, with an estimate of the time left; 2 adds a line per
         training epoch of the samplers and classifiers (one live line on a terminal); 3
