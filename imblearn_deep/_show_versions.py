@@ -25,7 +25,8 @@ DEPENDENCIES = (
 )
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux), or ``platform.processor()``."""
     # platform.processor() is empty or just "x86_64" on Linux; /proc/cpuinfo names the CPU.
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -37,11 +38,28 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _installed(distribution: str) -> str:
+def installed(distribution: str) -> str:
+    """The installed version of ``distribution`` (from its metadata), or "not installed"."""
     try:
         return version(distribution)
     except PackageNotFoundError:
         return "not installed"
+
+
+def cpu_flags() -> list[str]:
+    """The instruction sets that decide torch's speed and numbers on this CPU, of those
+    ``/proc/cpuinfo`` lists (empty elsewhere): AVX2, AVX-512, its bfloat16, AMX."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "flags":
+                return sorted(set(value.split()) & _DECISIVE_FLAGS)
+    except OSError:
+        pass
+    return []
+
+
+_DECISIVE_FLAGS = {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "fma"}
 
 
 def _torch_info() -> dict[str, str]:
@@ -100,11 +118,11 @@ def show_versions() -> None:
             "python": sys.version.replace("\n", " "),
             "executable": sys.executable,
             "machine": platform.platform(),
-            "CPU": _cpu_model(),
+            "CPU": cpu_model(),
         },
         "Python dependencies": {
             "imblearn_deep": __version__,
-            **{name: _installed(name) for name in DEPENDENCIES},
+            **{name: installed(name) for name in DEPENDENCIES},
         },
         "torch": _torch_info(),
     }

@@ -128,3 +128,15 @@ def optional_per_class_number(value) -> str | None:
     if isinstance(value, dict) and all(optional_number(v) is None for v in value.values()):
         return None
     return "must map class labels to numbers or null"
+
+
+def provenance(value) -> str | None:
+    def plain(item) -> bool:
+        return item is None or isinstance(item, (str, bool)) or is_number(item)
+
+    if isinstance(value, dict) and all(
+        plain(item) or (isinstance(item, list) and all(isinstance(x, str) for x in item))
+        for item in value.values()
+    ):
+        return None
+    return "must map names to versions, numbers, flags or lists of names"

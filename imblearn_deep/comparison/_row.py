@@ -77,6 +77,7 @@ class Row(TypedDict, total=False):
     config: Annotated[str, check.text]  # the fingerprint a resume compares
     device: Annotated[str, check.text]
     finished_at: Annotated[str, check.text]  # ISO 8601, UTC
+    provenance: Annotated[dict[str, Any], check.provenance]  # code, versions, CPU, threads
     # -- the data
     classes: Annotated[list[int | float | str], check.classes]
     train_class_counts: Counts

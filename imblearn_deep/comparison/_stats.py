@@ -23,6 +23,7 @@ import numpy as np
 from scipy.stats import rankdata
 from scipy.stats import t as student_t
 
+from ._provenance import host_key
 from ._row import BALANCED_TEST, report_columns
 from ._tables import markdown_table
 
@@ -72,6 +73,12 @@ def _blocks(rows: list[dict]) -> dict[tuple, dict[str, dict[int, dict]]]:
             )
         seeds[row["seed"]] = row
     return blocks
+
+
+def _other_host(row: dict, other: dict) -> bool:
+    """Whether two rows were computed on different hosts (unknown counts as the same)."""
+    mine, theirs = host_key(row), host_key(other)
+    return mine is not None and theirs is not None and mine != theirs
 
 
 def _mean(seeds: dict[int, dict], score: str) -> float:
@@ -182,7 +189,9 @@ def paired_differences(
         ``dataset``, ``classifier``, ``classifier_label``, ``method``, ``method_label``,
         ``reference``, ``reference_label``, ``score``, ``confidence``, ``n_seeds`` (the
         paired seeds), ``n_unpaired`` (seeds of the method without a reference row, left
-        out),
+        out), ``mixed_hosts`` (the paired seeds whose two cells were computed on different
+        CPU models or library versions, by their ``provenance``: their difference holds
+        the host's effect too),
         ``mean_difference``, ``ci_low``, ``ci_high`` (None without two paired seeds),
         ``wins``, ``losses``, ``ties`` and ``verdict`` (``"no common seed"`` when no
         seed pairs).
@@ -223,6 +232,8 @@ def paired_differences(
                 continue
             common = [s for s in seeds if s in ref_seeds]
             differences = np.array([seeds[s][score] - ref_seeds[s][score] for s in common])
+            # A pair from two CPU models or two sets of versions also measures the host.
+            mixed = [s for s in common if _other_host(seeds[s], ref_seeds[s])]
             records.append(
                 {
                     "dataset": dataset,
@@ -235,6 +246,7 @@ def paired_differences(
                     "score": score,
                     "confidence": confidence,
                     "n_unpaired": len(set(seeds) - set(ref_seeds)),
+                    "mixed_hosts": mixed,
                     **_compare(differences, confidence),
                 }
             )
@@ -438,6 +450,17 @@ def paired_section(
         ),
         paired_table(records) + "\n",
     ]
+    mixed = [r for r in records if r["mixed_hosts"]]
+    if mixed:
+        pairs = "; ".join(
+            f"{r['method_label']} vs {r['reference_label']} ({r['classifier_label']}), seeds "
+            f"{', '.join(map(str, r['mixed_hosts']))}"
+            for r in mixed
+        )
+        parts.append(
+            "**Pairs across hosts.** These pairs come from different CPU models or library "
+            f"versions, so their differences include the host's effect: {pairs}.\n"
+        )
     n_blocks = _n_blocks(rows, score)
     if n_blocks > 1:
         parts += [

@@ -21,6 +21,7 @@ from ._cell import Cell, fingerprint, run_cell
 from ._environment import torch_threads
 from ._estimate import format_duration
 from ._interrupts import stop_on_signals
+from ._provenance import provenance
 from ._quality import fit_judge
 from ._store import ResultsStore, jsonable
 from ._watchdog import watch_parent
@@ -201,6 +202,8 @@ class CellWorker:
                 "device": self.device,
                 "classes": jsonable(np.unique(y_train).tolist()),
                 "train_class_counts": _class_counts(y_train),
+                # Pairs are pairs only on one CPU model and one set of versions.
+                "provenance": provenance(),
                 "test_class_counts": _class_counts(y_test),
             }
             if self.balanced_test is not None:
