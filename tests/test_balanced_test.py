@@ -12,6 +12,7 @@ from sklearn.metrics import f1_score
 
 from imblearn_deep.comparison import (
     ClassifierSpec,
+    Execution,
     SamplerSpec,
     build_pipeline,
     run_comparison,
@@ -28,7 +29,9 @@ CNN = ClassifierSpec(
     params={"architecture": "small_cnn", "max_steps": 60, "batch_size": 32},
     grid={"lr": [3e-3]},
 )
-KWARGS = dict(classifiers=[CNN], seeds=[0, 1], cv=2, device="cpu", quality=False)
+KWARGS = dict(
+    classifiers=[CNN], seeds=[0, 1], cv=2, execution=Execution(device="cpu"), quality=False
+)
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from imblearn_deep import DeepSMOTE, FlattenSampler
 from imblearn_deep.comparison import (
     ClassifierSpec,
+    Execution,
     SamplerSpec,
     export_balanced,
     get_preset,
@@ -180,7 +181,7 @@ def test_no_synthetic_sample_reaches_validation_or_test(digits, tmp_path):
         seeds=[0],
         cv=3,
         output=tmp_path,
-        device="cpu",
+        execution=Execution(device="cpu"),
         on_error="raise",
         quality=False,  # the judge's calls are checked in test_quality_judge_sees_...
     )
@@ -209,7 +210,7 @@ def test_quality_judge_sees_real_training_images_only(digits, tmp_path):
         seeds=[0],
         cv=2,
         output=tmp_path,
-        device="cpu",
+        execution=Execution(device="cpu"),
         on_error="raise",
     )
     judge_fits = [X for X in SEEN["fit"] if row_set(X) == real_train and len(X) == len(X_train)]
@@ -237,7 +238,7 @@ def test_quality_frechet_distance_on_the_judges_features(digits, tmp_path):
         seeds=[0],
         cv=2,
         output=tmp_path,
-        device="cpu",
+        execution=Execution(device="cpu"),
     )
     distances = row["frechet_per_class"]
     assert set(distances) == set(map(str, range(1, 10)))
@@ -350,7 +351,7 @@ def test_pipeline_memory_fits_each_sampler_setting_once_per_fold(digits, tmp_pat
         seeds=[0],
         cv=2,
         output=tmp_path,
-        device="cpu",
+        execution=Execution(device="cpu"),
         on_error="raise",
     )
     # 2 sampler settings x 2 folds + 1 refit; without the cache: 2 x 2 x 2 + 1 = 9.
@@ -369,7 +370,7 @@ def test_neighbours_are_capped_at_the_smallest_fold_class(digits, tmp_path):
         seeds=[0],
         cv=2,
         output=tmp_path,
-        device="cpu",
+        execution=Execution(device="cpu"),
         on_error="raise",
     )
     # The rarest class has 5 images: 2 in the smaller training half, so 1 neighbour.
@@ -538,7 +539,7 @@ def test_dask_backend_gives_the_same_table(digits, tmp_path):
         classifiers=[TINY_CNN],
         seeds=[0],
         cv=2,
-        device="cpu",
+        execution=Execution(device="cpu"),
         on_error="raise",
     )
     default = run_comparison(*digits, output=tmp_path / "loky", **options)
@@ -549,7 +550,9 @@ def test_dask_backend_gives_the_same_table(digits, tmp_path):
         distributed.Client(cluster) as client,
     ):
         dask = run_comparison(
-            *digits, output=tmp_path / "dask", backend="dask", scheduler=client, **options
+            *digits,
+            output=tmp_path / "dask",
+            **{**options, "execution": Execution(backend="dask", scheduler=client, device="cpu")},
         )
     keys = (*METRICS, "recall", "confusion_matrix", "best_params", "sampler_fits", "config")
     assert [{k: r[k] for k in keys} for r in dask] == [{k: r[k] for k in keys} for r in default]

@@ -178,7 +178,7 @@ def test_param_validation():
 
 
 def test_a_comparison_row_records_the_acceptance_per_class(tmp_path):
-    from imblearn_deep.comparison import ClassifierSpec, SamplerSpec, run_comparison
+    from imblearn_deep.comparison import ClassifierSpec, Execution, SamplerSpec, run_comparison
     from imblearn_deep.datasets import load_imbalanced
 
     judged = SamplerSpec(
@@ -195,7 +195,7 @@ def test_a_comparison_row_records_the_acceptance_per_class(tmp_path):
         seeds=[0],
         cv=2,
         output=tmp_path,
-        device="cpu",
+        execution=Execution(device="cpu"),
         quality=False,
         on_error="raise",
     )

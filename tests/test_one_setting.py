@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from imblearn.over_sampling import RandomOverSampler
 
-from imblearn_deep.comparison import ClassifierSpec, SamplerSpec, run_comparison, write_report
+from imblearn_deep.comparison import (
+    ClassifierSpec,
+    Execution,
+    SamplerSpec,
+    run_comparison,
+    write_report,
+)
 from imblearn_deep.datasets import load_imbalanced
 
 ROS = SamplerSpec("ros", "RandomOverSampler", RandomOverSampler, flatten=True)
@@ -19,7 +25,14 @@ CNN = ClassifierSpec(
 
 def test_one_setting_is_fitted_once_with_the_searched_test_scores(tmp_path):
     data = load_imbalanced("digits")
-    kwargs = dict(samplers=[ROS], classifiers=[CNN], seeds=[0], cv=2, device="cpu", quality=False)
+    kwargs = dict(
+        samplers=[ROS],
+        classifiers=[CNN],
+        seeds=[0],
+        cv=2,
+        execution=Execution(device="cpu"),
+        quality=False,
+    )
     (once,) = run_comparison(*data, output=tmp_path / "once", **kwargs)
     (searched,) = run_comparison(*data, output=tmp_path / "cv", search="always", **kwargs)
     assert once["cv_folds"] == 0 and once["cv_f1_macro"] is None

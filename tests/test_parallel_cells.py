@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _comparisons import short_preset
 
-from imblearn_deep.comparison import read_results, run_comparison
+from imblearn_deep.comparison import Execution, read_results, run_comparison
 from imblearn_deep.datasets import load_imbalanced
 
 MEASURED = (
@@ -31,13 +31,13 @@ def test_parallel_cells_equal_sequential_cells(tmp_path):
         samplers=["none", "ros"],
         seeds=[0],
         cv=2,
-        device="cpu",
         dataset="digits",
         preset=short_preset(),
-        threads=1,
     )
-    sequential = run_comparison(*data, output=tmp_path / "seq", **kwargs)
-    parallel = run_comparison(*data, output=tmp_path / "par", jobs=2, **kwargs)
+    one_by_one = Execution(device="cpu", threads=1)
+    sequential = run_comparison(*data, output=tmp_path / "seq", execution=one_by_one, **kwargs)
+    two = Execution(jobs=2, device="cpu", threads=1)
+    parallel = run_comparison(*data, output=tmp_path / "par", execution=two, **kwargs)
     assert [r["cell"] for r in parallel] == [r["cell"] for r in sequential]
     assert _measured(tmp_path / "par") == _measured(tmp_path / "seq")
     assert all(r["status"] == "ok" for r in parallel)
@@ -46,4 +46,13 @@ def test_parallel_cells_equal_sequential_cells(tmp_path):
 @pytest.mark.parametrize("jobs", [0, 1.5, True])
 def test_jobs_must_be_a_nonzero_integer(jobs, tmp_path):
     with pytest.raises(ValueError, match="jobs must be"):
-        run_comparison(*load_imbalanced("digits"), samplers=["none"], jobs=jobs, output=tmp_path)
+        Execution(jobs=jobs)
+
+
+def test_the_execution_options_one_by_one_still_work_with_a_warning():
+    from imblearn_deep.comparison._runner import _execution
+
+    with pytest.warns(DeprecationWarning, match=r"execution=Execution\(device=\.\.\., jobs"):
+        assert _execution(None, {"device": "cpu", "jobs": 2}) == Execution(jobs=2, device="cpu")
+    with pytest.raises(TypeError, match="unexpected keyword arguments \\['job'\\]"):
+        _execution(None, {"job": 2})

@@ -68,6 +68,7 @@ from imblearn.over_sampling import SMOTE
 
 from imblearn_deep import BAGANGP, DeepSMOTE
 from imblearn_deep.comparison import (
+    Execution,
     SamplerSpec,
     get_preset,
     paired_differences,
@@ -253,7 +254,7 @@ def main(argv: list[str] | None = None) -> None:
             seeds=[int(s) for s in args.seeds.split(",")],
             dataset=args.dataset,
             output=output,
-            jobs=args.jobs,
+            execution=Execution(jobs=args.jobs),
             quality=False,
             balanced_test=load_balanced_test(args.dataset),
             verbose=1,
