@@ -200,8 +200,11 @@ def _sampler_record(sampler, fits: list[tuple[float, float]]) -> dict:
     if isinstance(sampler, str):  # "passthrough"
         return {"n_synthetic": 0, "history": []}
     history = [jsonable(record) for record in getattr(sampler, "history_", [])]
+    # Samples added per class; a sampler without such a dict (imblearn's FunctionSampler
+    # says "bypass") adds none that it counts.
+    strategy = getattr(sampler, "sampling_strategy_", {})
     record = {
-        "n_synthetic": int(sum(getattr(sampler, "sampling_strategy_", {}).values())),
+        "n_synthetic": int(sum(strategy.values())) if isinstance(strategy, dict) else 0,
         "history": history,
     }
     # Per-class verdicts a sampler declares worth recording (a filter's acceptance rate).

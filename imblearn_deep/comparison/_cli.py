@@ -183,6 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
         "print an estimate of the run's duration",
     )
     compare.add_argument(
+        "--select",
+        action="store_true",
+        help="cross-validate every method on the training images, and report the method "
+        "that cross-validation chooses with its test scores beside the others'",
+    )
+    compare.add_argument(
         "--device", default="auto", help="torch device: auto (default), cpu, cuda, cuda:N"
     )
     compare.add_argument(
@@ -380,6 +386,7 @@ def _compare(parser, args) -> int:
         quality=args.quality,
         balanced_test=balanced_test,
         estimate=args.estimate,
+        select=args.select,
         verbose=verbose,
     )
     report = write_report(args.output)

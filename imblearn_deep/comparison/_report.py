@@ -202,6 +202,66 @@ def _cost_table(rows: list[dict]) -> str:
     return markdown_table(header, body)
 
 
+def selection_section(rows: list[dict]) -> str | None:
+    """The method cross-validation chooses for each classifier, and what it scores on the
+    held-out sets beside the best there: the number a user gets by following the tool.
+
+    Only classifiers whose every method was cross-validated (``cv_f1_macro`` in each row,
+    see ``run_comparison(select=True)``) are shown; None when there is none.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Finished rows of one dataset.
+
+    Returns
+    -------
+    str or None
+        Markdown, starting with a ``###`` heading.
+
+    Examples
+    --------
+    >>> rows = [{"sampler": s, "sampler_label": s, "classifier": "cnn",
+    ...          "classifier_label": "CNN", "cv_f1_macro": cv, "test_f1_macro": test}
+    ...         for s, cv, test in (("none", 0.70, 0.78), ("ros", 0.75, 0.74))]
+    >>> text = selection_section(rows)
+    >>> "chooses **ros** (CV macro-F1 0.750)" in text, "0.040 below the test-set best" in text
+    (True, True)
+    """
+    main = "test_f1_macro"
+    lines = []
+    per_classifier: dict[str, dict] = {}
+    for (_, classifier), group in by_method(rows).items():
+        per_classifier.setdefault(classifier, {})[group[0]["sampler_label"]] = group
+    for groups in per_classifier.values():
+        if not all(r.get("cv_f1_macro") is not None for g in groups.values() for r in g):
+            continue
+        cv = {label: mean_std([r["cv_f1_macro"] for r in g])[0] for label, g in groups.items()}
+        test = {label: mean_std([r[main] for r in g])[0] for label, g in groups.items()}
+        chosen, best = max(cv, key=cv.get), max(test, key=test.get)
+        gap = test[best] - test[chosen]
+        where = (
+            "the test-set best too"
+            if gap <= 0
+            else f"{gap:.3f} below the test-set best ({best}, {test[best]:.3f})"
+        )
+        label = next(iter(groups.values()))[0]["classifier_label"]
+        lines.append(
+            f"For {label}, cross-validation chooses **{chosen}** (CV macro-F1 "
+            f"{cv[chosen]:.3f}); its test macro-F1 is {test[chosen]:.3f}, {where}."
+        )
+    if not lines:
+        return None
+    return "\n".join(
+        [
+            "### The method cross-validation chooses (training images only)\n",
+            *lines,
+            "\nThe choice reads no test score; the test-set best is known only after the "
+            "fact, so the chosen method's score is what following the comparison gives.\n",
+        ]
+    )
+
+
 # -- the report ---------------------------------------------------------------------------
 
 
@@ -351,6 +411,9 @@ def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
                 "### Scores (mean ± std over seeds; best test macro-F1 in bold)\n",
                 summary_table(ok) + "\n",
             ]
+            selection = selection_section(ok)
+            if selection:
+                parts.append(selection)
             paired = paired_section(ok)
             if paired:
                 parts.append(paired)

@@ -159,6 +159,7 @@ def run_comparison(
     quality: bool = True,
     search: str = "auto",
     estimate: bool = False,
+    select: bool = False,
     on_error: str = "record",
     verbose: int = 0,
     **deprecated,
@@ -215,6 +216,12 @@ def run_comparison(
         ``None``: one cell at a time on the default device. The options it groups
         (``jobs``, ``n_jobs``, ``backend``, ``scheduler``, ``device``, ``threads``) are
         still accepted one by one, with a DeprecationWarning, for one release.
+    select : bool, default=False
+        Cross-validate every cell, one-setting grids included (``search="always"``), so
+        that the report can choose a method the way a user must: by its mean CV
+        macro-F1 on the training images, never by a test score. The report then gives
+        the chosen method's test scores beside every other method's, and how far they
+        fall from the test-set best.
     on_error : {"record", "raise"}, default="record"
         ``"record"`` writes a failed cell (e.g. ADASYN on well-separated classes) as a
         row with ``status="failed"`` and its error, and goes on; ``"raise"`` stops.
@@ -286,6 +293,8 @@ def run_comparison(
     if n_jobs is None:
         n_jobs = -1 if backend == "dask" else 1
     cross_validates({}, search)  # checks the value before any work
+    if select:
+        search = "always"
 
     X_test, y_test = np.asarray(X_test), np.asarray(y_test)
     output = Path(output)
