@@ -28,8 +28,9 @@ from ._tables import by_method, class_names, mean_std
 
 __all__ = ["FIGURES_DIR", "write_figures"]
 
-# A figure's file name, as the kept list of figures may give it.
-_FIGURE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\.png")
+# A figure's file name, as the kept list of figures may give it: what safe_name makes (a
+# leading "-" where a name began with an unsafe character; never a leading dot).
+_FIGURE_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*\.png")
 
 
 def _figure_class():
