@@ -378,3 +378,10 @@ def test_a_renamed_record_is_moved_back_to_its_place_not_lost(received):
     with pytest.warns(UserWarning, match="moved to"):
         assert len(cells(received)) == 4
     assert path.is_file() and not renamed.exists()
+
+
+def test_a_count_too_large_for_the_checks_is_damage(recorded):
+    row = record(recorded, ROS)
+    matrix = [list(r) for r in row["confusion_matrix"]]
+    matrix[0][0] = 10**30  # would overflow the recomputation of the scores
+    assert "below 2**53" in check_row({**row, "confusion_matrix": matrix})

@@ -29,8 +29,15 @@ def text(value) -> str | None:
     return None if isinstance(value, str) else "must be a string"
 
 
+# Counts are of images and steps: anything near 2**53 is no count of ours, and would
+# overflow the integer arithmetic the row's checks do on them.
+MAX_COUNT = 2**53
+
+
 def count(value) -> str | None:
-    return None if is_int(value) and value >= 0 else "must be a non-negative integer"
+    if is_int(value) and 0 <= value < MAX_COUNT:
+        return None
+    return "must be a non-negative integer below 2**53"
 
 
 def optional_count(value) -> str | None:
