@@ -44,6 +44,7 @@ MODULES_WITH_EXAMPLES = {
     "imblearn_deep.comparison._artifacts": 1,
     "imblearn_deep.comparison._presets": 8,
     "imblearn_deep.comparison._specs": 15,
+    "imblearn_deep.datasets._folder": 1,
     "imblearn_deep.comparison._provenance": 3,
     "imblearn_deep.comparison._runner": 1,
     "imblearn_deep.comparison._store": 8,

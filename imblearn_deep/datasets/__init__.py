@@ -11,6 +11,9 @@ Every loader returns channel-first images, ``X`` of shape ``(n_samples, C, H, W)
   treated as data, never as code: IDX files are read in bounded chunks against the size
   their header declares, and CIFAR pickles with a restricted unpickler that only builds
   containers and numpy arrays.
+* :func:`load_image_folder` reads your own images: a class-per-subfolder tree
+  (torchvision's ``ImageFolder`` layout; PNG, JPEG, BMP, TIFF, WebP via Pillow) or an
+  ``.npz`` file of ``X`` and ``y``, into a scikit-learn ``Bunch`` of uint8 images.
 * :func:`make_imbalanced` draws a per-class subset of N-D data (imbalanced-learn's
   ``make_imbalance`` only accepts 2-D ``X``).
 * :data:`DATASETS` (and :func:`get_dataset`) is the registry of the built-in datasets:
@@ -30,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from ._folder import load_image_folder
 from ._imbalance import load_balanced_test, load_imbalanced, make_imbalanced
 from ._loaders import load_cifar10, load_digits_images, load_fashion_mnist, load_mnist
 
@@ -39,6 +43,7 @@ __all__ = [
     "load_balanced_test",
     "load_cifar10",
     "load_fashion_mnist",
+    "load_image_folder",
     "load_imbalanced",
     "load_mnist",
     "make_imbalanced",
