@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from _comparisons import short_preset
 
-from imblearn_deep.comparison import Execution, read_results, run_comparison
+from imblearn_deep.comparison import Execution, get_preset, read_results, run_comparison
 from imblearn_deep.datasets import load_imbalanced
 
 MEASURED = (
@@ -56,3 +56,22 @@ def test_the_execution_options_one_by_one_still_work_with_a_warning():
         assert _execution(None, {"device": "cpu", "jobs": 2}) == Execution(jobs=2, device="cpu")
     with pytest.raises(TypeError, match="unexpected keyword arguments \\['job'\\]"):
         _execution(None, {"job": 2})
+
+
+def test_a_judge_is_reused_only_for_the_same_classifier_spec(monkeypatch):
+    from imblearn_deep.comparison import _worker
+    from imblearn_deep.comparison._cell import Cell
+
+    fitted = []
+    monkeypatch.setattr(_worker, "fit_judge", lambda spec, *a, **k: fitted.append(spec) or spec)
+    monkeypatch.setattr(_worker, "_JUDGES", {})
+    X, y, X_test, y_test = load_imbalanced("digits")
+    worker = _worker.CellWorker(
+        data=(X, y, X_test, y_test), data_hash="d", balanced_test=None, output="unused",
+        preset="fast", n_folds=2, device="cpu", n_jobs=1, threads=1, on_error="raise",
+        quality=True, search="auto", verbose=0, ranks={}, n_cells=1,
+    )  # fmt: skip
+    preset, short = get_preset("fast"), short_preset()
+    for spec in (preset.classifier("small_cnn"), short.classifier("small_cnn")) * 2:
+        assert worker.judge(Cell(preset.sampler("ros"), spec, 0, "digits")) is spec
+    assert len(fitted) == 2  # one judge per spec, reused the second time

@@ -138,7 +138,9 @@ class CellWorker:
     main_pid: int | None = None
 
     def judge(self, cell: Cell):
-        key = (self.data_hash, cell.classifier.name, cell.seed)
+        # The whole classifier spec, not its name: two runs in one process may give one
+        # name other parameters (a judge of 100 steps is not a judge of 440).
+        key = (self.data_hash, joblib.hash(cell.classifier), cell.seed, self.device)
         if key not in _JUDGES:
             if any(k[0] != self.data_hash for k in _JUDGES):
                 _JUDGES.clear()  # judges of other data are no use any more
