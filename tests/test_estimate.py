@@ -145,3 +145,18 @@ def test_an_epoch_budget_classifier_costs_more_on_the_resampled_set(digits):
     clf, ros = estimate.fit_seconds["MLP"], estimate.fit_seconds["RandomOverSampler"]
     assert estimate.cell_seconds[cells[0].key] == pytest.approx(7 * clf)
     assert estimate.cell_seconds[cells[1].key] == pytest.approx(4 * ros + 7 * clf * 44 / 11)
+
+
+def test_a_method_whose_calibration_fails_is_named_and_the_rest_estimated():
+    # ADASYN raises on the well-separated digits (imblearn: "Not any neigbours belong to the
+    # majority class"); the run records its cells as failed, so the estimate must not stop.
+    X, y, _, _ = load_imbalanced("digits")
+    preset = get_preset("fast").with_params("small_cnn", {"max_steps": 20})
+    cells = [
+        Cell(preset.sampler(name), preset.classifier("small_cnn"), 0, "digits")
+        for name in ("none", "adasyn")
+    ]
+    estimate = estimate_run(cells, X, y, n_folds=2, quality=False, device="cpu")
+    assert list(estimate.cell_seconds) == [cells[0].key]
+    assert list(estimate.failed) == ["ADASYN"] and "neigbours" in estimate.failed["ADASYN"]
+    assert "no estimate for the cells of ADASYN" in estimate.describe()

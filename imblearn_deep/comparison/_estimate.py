@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.base import clone
@@ -124,12 +124,16 @@ class RunEstimate:
         Cells run at once.
     calibration_seconds : float
         What the calibration took.
+    failed : dict of str to str
+        Samplers and classifiers whose calibration fit failed, by label, with the error:
+        their cells have no estimate (they run, and a failing cell is recorded as such).
     """
 
     cell_seconds: dict[str, float]
     fit_seconds: dict[str, float]
     workers: int
     calibration_seconds: float
+    failed: dict[str, str] = field(default_factory=dict)
 
     @property
     def seconds(self) -> float:
@@ -138,15 +142,19 @@ class RunEstimate:
 
     def describe(self) -> str:
         """One line for the log: cells, wall time, the fits it is made of."""
+        unknown = "".join(
+            f"; no estimate for the cells of {label} (its calibration failed: {error})"
+            for label, error in self.failed.items()
+        )
         if not self.cell_seconds:
-            return "estimate: nothing to run"
+            return "estimate: nothing to run" + unknown
         fits = ", ".join(f"{name} {format_duration(s)}" for name, s in self.fit_seconds.items())
         cells = self.cell_seconds.values()
         return (
             f"estimate: {len(self.cell_seconds)} cell(s) to run, about "
             f"{format_duration(self.seconds)} on {self.workers} worker(s) (a cell "
             f"{format_duration(min(cells))} to {format_duration(max(cells))}; one fit of {fits}; "
-            f"calibrated in {format_duration(self.calibration_seconds)})"
+            f"calibrated in {format_duration(self.calibration_seconds)}){unknown}"
         )
 
 
@@ -237,9 +245,14 @@ def estimate_run(
     classifier_seconds: dict[str, float] = {}
     classifiers = {}
     labels: dict[str, str] = {}
+    # A method whose fit fails on these data (ADASYN on well-separated classes) fails its
+    # cells too, and they are recorded as failed: the estimate leaves them out and says so.
+    failed: dict[str, str] = {}
     for cell in cells:
         known_sampler = not cell.sampler.resamples or cell.sampler.name in sampler_seconds
         if known_sampler and cell.classifier.name in classifier_seconds:
+            continue
+        if cell.sampler.name in failed or cell.classifier.name in failed:
             continue
         # The cell's pipeline at the first setting of its grid, as its search builds it.
         pipe = build_pipeline(
@@ -248,16 +261,25 @@ def estimate_run(
         grid = cell_grids(cell, X, y, n_folds)[1]
         pipe.set_params(**{name: values[0] for name, values in grid.items()})
         if not known_sampler:
-            seconds, n_out = _calibrate(pipe.named_steps["sampler"], X, y, CALIBRATION_STEPS)
-            sampler_seconds[cell.sampler.name], resampled_size[cell.sampler.name] = seconds, n_out
             labels[cell.sampler.name] = cell.sampler.label
+            try:
+                seconds, n_out = _calibrate(pipe.named_steps["sampler"], X, y, CALIBRATION_STEPS)
+            except Exception as error:
+                failed[cell.sampler.name] = f"{type(error).__name__}: {error}"
+                continue
+            sampler_seconds[cell.sampler.name], resampled_size[cell.sampler.name] = seconds, n_out
         if cell.classifier.name not in classifier_seconds:
-            clf = classifiers[cell.classifier.name] = pipe.named_steps["clf"]
-            classifier_seconds[cell.classifier.name] = fit_seconds(clf, X, y)
             labels[cell.classifier.name] = cell.classifier.label
+            clf = classifiers[cell.classifier.name] = pipe.named_steps["clf"]
+            try:
+                classifier_seconds[cell.classifier.name] = fit_seconds(clf, X, y)
+            except Exception as error:
+                failed[cell.classifier.name] = f"{type(error).__name__}: {error}"
     judged: set[tuple[str, int]] = set()
     cell_seconds = {}
     for cell in cells:
+        if cell.sampler.name in failed or cell.classifier.name in failed:
+            continue
         sampler_fits, classifier_fits = planned_fits(cell, X, y, n_folds=n_folds, search=search)
         seconds = sampler_fits * sampler_seconds.get(cell.sampler.name, 0.0)
         clf_seconds = classifier_seconds[cell.classifier.name]
@@ -275,4 +297,5 @@ def estimate_run(
             seconds += classifier_seconds[cell.classifier.name]
         cell_seconds[cell.key] = seconds
     fits = {labels[name]: s for name, s in {**sampler_seconds, **classifier_seconds}.items()}
-    return RunEstimate(cell_seconds, fits, max(1, workers), time.perf_counter() - start)
+    unknown = {labels[name]: error for name, error in failed.items()}
+    return RunEstimate(cell_seconds, fits, max(1, workers), time.perf_counter() - start, unknown)
