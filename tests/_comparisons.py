@@ -4,6 +4,9 @@ are: fits a quarter of the fast preset's length."""
 
 from __future__ import annotations
 
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
 from imblearn_deep.comparison import Preset, get_preset
 
 # name -> parameters: the small CNN's 440 steps on the digits and DeepSMOTE's 30 epochs cut.
@@ -23,3 +26,17 @@ def short_preset(dataset: str = "digits") -> Preset:
     for name, params in SHORT.items():
         preset = preset.with_params(name, params)
     return preset
+
+
+class FlatNearestNeighbor(ClassifierMixin, BaseEstimator):
+    """1-nearest-neighbour on flattened images: a classifier a comparison cell can fit."""
+
+    def fit(self, X, y):
+        from sklearn.neighbors import KNeighborsClassifier
+
+        self.knn_ = KNeighborsClassifier(1).fit(np.reshape(X, (len(X), -1)), y)
+        self.classes_ = self.knn_.classes_
+        return self
+
+    def predict(self, X):
+        return self.knn_.predict(np.reshape(X, (len(X), -1)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _comparisons import FlatNearestNeighbor
 from _samplers import EXPECTED_FAILURES, make_tiny
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils.estimator_checks import check_param_validation, estimator_checks_generator
@@ -204,17 +205,3 @@ def test_a_comparison_row_records_the_acceptance_per_class(tmp_path):
     assert set(row["acceptance_rate"]) == grown == set(row["n_completed"])
     assert all(0 <= rate <= 1 for rate in row["acceptance_rate"].values())
     assert all(0 <= n <= counts.max() - counts[int(c)] for c, n in row["n_completed"].items())
-
-
-class FlatNearestNeighbor(ClassifierMixin, BaseEstimator):
-    """1-nearest-neighbour on flattened images: a classifier a comparison cell can fit."""
-
-    def fit(self, X, y):
-        from sklearn.neighbors import KNeighborsClassifier
-
-        self.knn_ = KNeighborsClassifier(1).fit(np.reshape(X, (len(X), -1)), y)
-        self.classes_ = self.knn_.classes_
-        return self
-
-    def predict(self, X):
-        return self.knn_.predict(np.reshape(X, (len(X), -1)))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from _comparisons import FlatNearestNeighbor
 from imblearn import FunctionSampler
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from imblearn_deep.comparison import (
     ClassifierSpec,
@@ -15,20 +15,6 @@ from imblearn_deep.comparison import (
 )
 from imblearn_deep.comparison._cli import main
 from imblearn_deep.datasets import load_imbalanced
-
-
-class FlatNearestNeighbor(ClassifierMixin, BaseEstimator):
-    """1-nearest-neighbour on flattened images: seconds for a whole comparison."""
-
-    def fit(self, X, y):
-        from sklearn.neighbors import KNeighborsClassifier
-
-        self.knn_ = KNeighborsClassifier(1).fit(np.reshape(X, (len(X), -1)), y)
-        self.classes_ = self.knn_.classes_
-        return self
-
-    def predict(self, X):
-        return self.knn_.predict(np.reshape(X, (len(X), -1)))
 
 
 def shuffled_labels(X, y):

@@ -360,8 +360,8 @@ def write_report(output: str | os.PathLike = "results", *, redraw: bool = False)
     # Under the folder's lock: another run recording a cell meanwhile waits, so the
     # report, the views and the figures describe one set of rows.
     with store.locked():
-        store.write_views()
-        return _write_report(store.rows(), store.folder, redraw=redraw)
+        # The views' rows: every record is read and checked once.
+        return _write_report(store.write_views(), store.folder, redraw=redraw)
 
 
 def _escaped(row: dict) -> dict:

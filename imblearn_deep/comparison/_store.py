@@ -383,9 +383,9 @@ class ResultsStore:
         with self._lock:
             yield
 
-    def write_views(self) -> None:
+    def write_views(self) -> list[dict]:
         """Rebuild ``results.json`` and ``results.csv`` from every record (a file that
-        already says exactly that is left untouched)."""
+        already says exactly that is left untouched); the rows they hold."""
         with self._lock:
             rows = self.rows()
             views = {
@@ -395,6 +395,7 @@ class ResultsStore:
             for name, text in views.items():
                 if _read_text(self.folder / name)[0] != text:
                     atomic_write(self.folder / name, text)
+            return rows
 
     def _views_stale(self) -> bool:
         """Whether a view is missing or older than a record (cheap: file times only)."""
