@@ -72,6 +72,27 @@ def _setting(text: str) -> tuple[str, str, object]:
     return name.strip(), param.strip(), value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+def _image_size(text: str) -> int | tuple[int, int]:
+    height, sep, width = text.lower().partition("x")
+    try:
+        size = (int(height), int(width)) if sep else int(height)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected N or HxW, got {text!r}") from None
+    if min(size if sep else (size,)) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive, got {text!r}")
+    return size
+
+
 def _n_jobs(text: str) -> int:
     value = _at_least(-(2**31))(text)
     if value == 0:
@@ -85,8 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     Examples
     --------
     >>> args = build_parser().parse_args(["compare", "--samplers", "none,smote"])
-    >>> args.dataset, args.samplers
-    ('digits', ['none', 'smote'])
+    >>> args.dataset, args.samplers  # no --dataset and no --data: the digits
+    (None, ['none', 'smote'])
     """
     parser = argparse.ArgumentParser(
         prog="imblearn-deep",
@@ -107,11 +128,39 @@ def build_parser() -> argparse.ArgumentParser:
             "rerunning the same command resumes."
         ),
     )
-    compare.add_argument(
+    data = compare.add_argument_group(
+        "data", "a built-in data set with its imbalance profile, or your own images (--data)"
+    )
+    data.add_argument(
         "--dataset",
         choices=sorted(DATASETS),
-        default="digits",
-        help="data set and imbalance profile (default: digits, offline)",
+        help="built-in data set and imbalance profile (default: digits, offline)",
+    )
+    data.add_argument(
+        "--data",
+        metavar="PATH",
+        help="your images with their own imbalance: a folder with one subfolder of images "
+        "per class (PNG, JPEG, BMP, TIFF, WebP), or an .npz file of X and y",
+    )
+    data.add_argument(
+        "--test-data",
+        metavar="PATH",
+        help="with --data: the test images, in the same layout (default: a stratified "
+        "share of --data, see --test-size)",
+    )
+    data.add_argument(
+        "--test-size",
+        type=_share,
+        metavar="F",
+        help="with --data and no --test-data: the share of each class held out for the test "
+        "set, drawn with seed 0 (default: 0.25)",
+    )
+    data.add_argument(
+        "--image-size",
+        type=_image_size,
+        metavar="N|HxW",
+        help="with --data: scale each image to cover N×N (or H×W) and crop its centre; "
+        "needed when the images' sizes differ",
     )
     compare.add_argument(
         "--data-root", metavar="DIR", help="folder with the data files (MNIST, CIFAR-10, ...)"
@@ -271,7 +320,18 @@ def _check_choices(parser, args):
             f"argument --preset: invalid choice: {args.preset!r} (choose from "
             f"{', '.join(PRESET_NAMES)})"
         )
-    preset = get_preset(args.preset, args.dataset)
+    if args.data and args.dataset:
+        parser.error("argument --data: not allowed with --dataset (one source of images)")
+    for option in ("test_data", "test_size", "image_size"):
+        if getattr(args, option) is not None and not args.data:
+            parser.error(f"argument --{option.replace('_', '-')}: only used with --data")
+    if args.data and (args.data_root or args.download):
+        parser.error("argument --data: not allowed with --data-root or --download")
+    if args.test_data and args.test_size is not None:
+        parser.error("argument --test-size: not allowed with --test-data")
+    # The candidates' names and parameters are those of every size: your own images'
+    # preset is sized from them once they are loaded (_compare).
+    preset = get_preset(args.preset, args.dataset or "digits")
     for option, requested, available in (
         ("--samplers", args.samplers, preset.samplers),
         ("--classifiers", args.classifiers, preset.classifiers),
@@ -285,14 +345,7 @@ def _check_choices(parser, args):
             )
         if requested and len(set(requested)) != len(requested):
             parser.error(f"argument {option}: a name is repeated")
-    settings: dict[str, dict] = {}
-    for name, param, value in args.settings:
-        settings.setdefault(name, {})[param] = value
-    for name, params in settings.items():
-        try:
-            preset = preset.with_params(name, params)
-        except ValueError as exc:
-            parser.error(f"argument --set: {exc}")
+    preset = _with_settings(parser, args, preset)
     if args.scheduler and args.backend != "dask":
         parser.error("argument --scheduler: only used with --backend dask")
     if args.backend == "dask":
@@ -307,6 +360,50 @@ def _check_choices(parser, args):
     except ValueError as exc:
         parser.error(f"argument --device: {exc}")
     return preset
+
+
+def _with_settings(parser, args, preset):
+    """``preset`` with the ``--set`` values."""
+    settings: dict[str, dict] = {}
+    for name, param, value in args.settings:
+        settings.setdefault(name, {})[param] = value
+    for name, params in settings.items():
+        try:
+            preset = preset.with_params(name, params)
+        except ValueError as exc:
+            parser.error(f"argument --set: {exc}")
+    return preset
+
+
+def _load(parser, args, preset):
+    """The run's data, dataset name, class names, source line, balanced test set and
+    preset (sized from your own images)."""
+    from ..datasets import load_balanced_test, load_imbalanced
+    from ._presets import DataSize, get_preset
+    from ._user_data import load_user_data
+
+    if args.data:
+        data = load_user_data(
+            args.data,
+            test_data=args.test_data,
+            test_size=0.25 if args.test_size is None else args.test_size,
+            image_size=args.image_size,
+            random_state=_DATASET_SEED,
+            verbose=0 if args.quiet else 1,
+        )
+        size = DataSize.of(data.X_train, data.y_train)
+        preset = _with_settings(parser, args, get_preset(args.preset, size))
+        return data.arrays, data.name, data.class_names, data.source, None, preset
+    dataset = args.dataset or "digits"
+    arrays = load_imbalanced(
+        dataset, root=args.data_root, download=args.download, random_state=_DATASET_SEED
+    )
+    balanced_test = None
+    if args.balanced_test:
+        balanced_test = load_balanced_test(
+            dataset, root=args.data_root, download=args.download, random_state=_DATASET_SEED
+        )
+    return arrays, dataset, None, None, balanced_test, preset
 
 
 def _export(args, preset, data, rows, log) -> None:
@@ -336,7 +433,6 @@ def _export(args, preset, data, rows, log) -> None:
 
 
 def _compare(parser, args) -> int:
-    from ..datasets import load_balanced_test, load_imbalanced
     from ._environment import torch_threads
     from ._report import summary_table, write_report
     from ._runner import Execution, run_comparison
@@ -349,20 +445,12 @@ def _compare(parser, args) -> int:
             print(message, file=sys.stderr, flush=True)
 
     try:
-        data = load_imbalanced(
-            args.dataset, root=args.data_root, download=args.download, random_state=_DATASET_SEED
-        )
-        balanced_test = None
-        if args.balanced_test:
-            balanced_test = load_balanced_test(
-                args.dataset,
-                root=args.data_root,
-                download=args.download,
-                random_state=_DATASET_SEED,
-            )
-    except (FileNotFoundError, ValueError) as exc:
-        missing = isinstance(exc, FileNotFoundError) and not args.download
+        data, dataset, class_names, source, balanced_test, preset = _load(parser, args, preset)
+    except (FileNotFoundError, PermissionError, ValueError) as exc:
+        missing = isinstance(exc, FileNotFoundError) and not (args.download or args.data)
         hint = " On the command line: --data-root DIR, or --download." if missing else ""
+        if args.data and "image_size=" in str(exc):
+            hint = " On the command line: --image-size N (or HxW)."
         print(f"imblearn-deep compare: error: {exc}{hint}", file=sys.stderr)
         return 1
     start = time.perf_counter()
@@ -373,7 +461,9 @@ def _compare(parser, args) -> int:
         classifiers=args.classifiers,
         seeds=args.seeds,
         cv=args.cv,
-        dataset=args.dataset,
+        dataset=dataset,
+        class_names=class_names,
+        data_source=source,
         output=args.output,
         execution=Execution(
             jobs=args.jobs,

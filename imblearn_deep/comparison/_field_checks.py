@@ -70,6 +70,14 @@ def classes(value) -> str | None:
     return None
 
 
+def class_names(value) -> str | None:
+    if not isinstance(value, list) or not all(name(c) is None for c in value):
+        return "must be a list of class names (non-empty printable strings)"
+    if len(set(value)) != len(value):
+        return "must not repeat a name"
+    return None
+
+
 def counts(value) -> str | None:
     if isinstance(value, dict) and all(count(v) is None for v in value.values()):
         return None

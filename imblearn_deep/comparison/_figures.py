@@ -92,7 +92,7 @@ def _plot_recall(Figure, rows, path: Path) -> str:
     ok = [r for r in rows if r["status"] == "ok"]
     classes = ok[0]["classes"]
     counts = ok[0]["test_class_counts"]
-    names = class_names(ok[0]["dataset"], classes)
+    names = class_names(ok[0], classes)
     groups = by_method(ok)
     classifiers = list(dict.fromkeys(c for _, c in groups))
     fig = Figure(figsize=(7.5, 3.4 * len(classifiers)))
@@ -125,7 +125,7 @@ def _plot_confusions(Figure, rows, path: Path) -> str:
         normalised = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
         ax.imshow(normalised, vmin=0, vmax=1, cmap="Blues")
         classes = group[0]["classes"]
-        names = class_names(group[0]["dataset"], classes)
+        names = class_names(group[0], classes)
         # Names longer than a digit or two would overlap side by side.
         rotation = 90 if max(map(len, names)) > 2 else 0
         ax.set_xticks(range(len(classes)), names, fontsize=7, rotation=rotation)
@@ -180,7 +180,7 @@ def _plot_images(Figure, saved: dict[str, np.ndarray], row: dict, path: Path) ->
     classes = saved["classes"]
     real, real_labels = saved["real"], saved["real_labels"]
     synthetic, synthetic_labels = saved["generated"], saved["generated_labels"]
-    names = class_names(row["dataset"], classes)
+    names = class_names(row, classes)
     n_real = max(int(np.sum(real_labels == c)) for c in classes)
     n_synthetic = max(1, *(int(np.sum(synthetic_labels == c)) for c in classes))
     # One scale for real and synthetic images, so their contrast compares.

@@ -33,7 +33,7 @@ __all__ = ["summary_table", "write_report"]
 
 # A row's free text, escaped before it enters the report: a record is data, and Markdown
 # or HTML in a label would otherwise render (an image fetched from elsewhere, a link).
-_TEXT_FIELDS = ("sampler_label", "classifier_label", "preset", "error")
+_TEXT_FIELDS = ("sampler_label", "classifier_label", "preset", "error", "data_source")
 
 
 def _fmt(values: Sequence[float | None], digits: int = 3) -> str:
@@ -93,7 +93,7 @@ def _recall_table(rows: list[dict]) -> str:
     ok = [r for r in rows if r["status"] == "ok"]
     classes = ok[0]["classes"]
     counts = ok[0]["test_class_counts"]
-    names = _class_names(ok[0]["dataset"], classes)
+    names = _class_names(ok[0], classes)
     header = [
         "Sampler",
         "Classifier",
@@ -158,7 +158,7 @@ def _quality_table(rows: list[dict]) -> str | None:
                 *per_class,
             ]
         )
-    names = _class_names(measured[0]["dataset"], classes)
+    names = _class_names(measured[0], classes)
     header = ["Sampler", "Judge", "Label fidelity", "Class Fréchet (mean)", *names]
     return markdown_table(header, body)
 
@@ -368,8 +368,8 @@ def _escaped(row: dict) -> dict:
     return {**row, **{key: markdown_text(row[key]) for key in _TEXT_FIELDS if key in row}}
 
 
-def _class_names(dataset: str, classes: Sequence) -> list[str]:
-    return [markdown_text(name) for name in class_names(dataset, classes)]
+def _class_names(row: dict, classes: Sequence) -> list[str]:
+    return [markdown_text(name) for name in class_names(row, classes)]
 
 
 def _one_dataset(rows: list[dict], dataset: str) -> list[dict]:
@@ -406,6 +406,9 @@ def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
         info = DATASETS.get(dataset)
         title = info.title if info else markdown_text(dataset)
         parts.append(f"## {title} (preset {presets})\n\n{_protocol(mine)}\n")
+        sources = list(dict.fromkeys(r["data_source"] for r in mine if r.get("data_source")))
+        if sources:
+            parts.append("".join(f"Data: {source}\n" for source in sources))
         if ok:
             parts += [
                 "### Scores (mean ± std over seeds; best test macro-F1 in bold)\n",

@@ -80,6 +80,8 @@ class Row(TypedDict, total=False):
     provenance: Annotated[dict[str, Any], check.provenance]  # code, versions, CPU, threads
     # -- the data
     classes: Annotated[list[int | float | str], check.classes]
+    class_names: Annotated[list[str], check.class_names]  # of ``classes``, in their order
+    data_source: Annotated[str, check.text]  # where the images came from, how they were split
     train_class_counts: Counts
     test_class_counts: Counts
     balanced_test_class_counts: Counts
@@ -169,6 +171,7 @@ CSV_LEFT_OUT = (
     f"{BALANCED_TEST}_confusion_matrix",
     f"{BALANCED_TEST}_recall",
     "classes",
+    "class_names",
     "test_class_counts",
     "balanced_test_class_counts",
     "label_fidelity_per_class",
@@ -375,6 +378,8 @@ def check_row(row: Any) -> str | None:
     ):
         if row.get(first) is not None and row.get(second) is None:
             return f"{second} must be a number when {first} is one"
+    if "class_names" in row and len(row["class_names"]) != len(row["classes"]):
+        return "class_names must name each of the classes, in their order"
     key = f"{row['dataset']}|{row['sampler']}|{row['classifier']}|seed={row['seed']}"
     if row["cell"] != key:
         return f"cell {row['cell']!r} is not the cell of its fields ({key!r})"

@@ -13,7 +13,7 @@ import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 import joblib
 import numpy as np
 
+from . import _field_checks as check
 from ._cell import Cell, cross_validates
 from ._environment import parallel_backend, torch_threads
 from ._estimate import estimate_run
@@ -100,6 +101,30 @@ def _execution(execution: Execution | None, legacy: dict[str, Any]) -> Execution
     return replace(execution or Execution(), **legacy)
 
 
+def _class_names(
+    given: Sequence[str] | Mapping[Any, str] | None, classes: np.ndarray
+) -> tuple[str, ...] | None:
+    """One name per class of ``classes`` (sorted labels), checked as a row checks them."""
+    if given is None:
+        return None
+    labels = classes.tolist()
+    if isinstance(given, Mapping):
+        missing = [label for label in labels if label not in given]
+        if missing:
+            raise ValueError(f"class_names names no class {missing}; y_train's are {labels}.")
+        given = [given[label] for label in labels]
+    elif isinstance(given, str) or len(given) != len(labels):
+        raise ValueError(
+            f"class_names must give one name per class of y_train ({len(labels)}: {labels}) "
+            "in sorted label order, or map labels to names."
+        )
+    names = tuple(given)
+    problem = check.class_names(list(names))
+    if problem:
+        raise ValueError(f"class_names {problem}; got {list(names)}.")
+    return names
+
+
 def _resolve_specs(requested, available: Sequence, lookup, defaults) -> list:
     if requested is None:
         return [lookup(name) for name in defaults] if defaults else list(available)
@@ -155,6 +180,8 @@ def run_comparison(
     dataset: str = "custom",
     output: str | os.PathLike = "results",
     balanced_test: tuple | None = None,
+    class_names: Sequence[str] | Mapping[Any, str] | None = None,
+    data_source: str | None = None,
     execution: Execution | None = None,
     quality: bool = True,
     search: str = "auto",
@@ -211,6 +238,15 @@ def run_comparison(
         preset is sized from the data, never from this name.
     output : str or path-like, default="results"
         Folder of the results (created if needed).
+    class_names : sequence of str or mapping, default=None
+        What the report and the figures call the classes: one name per class of
+        ``y_train`` in sorted label order (e.g. the ``target_names`` of
+        :func:`~imblearn_deep.datasets.load_image_folder`), or a mapping from label to
+        name. ``None``: a built-in dataset's names, else the labels. Recorded in each
+        row; not part of a cell's fingerprint.
+    data_source : str, default=None
+        One line on where the images came from and how the test set was drawn, printed
+        in the report (recorded in each row).
     execution : Execution, default=None
         Processes, threads, device and scheduler of the run (:class:`Execution`);
         ``None``: one cell at a time on the default device. The options it groups
@@ -322,6 +358,7 @@ def run_comparison(
                 f"{name} holds classes that y_train does not: {unseen.tolist()}; every test "
                 "class needs training images."
             )
+    names = _class_names(class_names, np.unique(y_train))
     worker = CellWorker(
         data=data,
         # Without a balanced test set, the hash of the data alone: folders recorded before
@@ -345,6 +382,8 @@ def run_comparison(
         },
         n_cells=len(cells),
         main_pid=os.getpid(),
+        class_names=names,
+        data_source=data_source,
     )
     done: dict[int, dict] = {}
     timer = Progress(len(cells), jobs, verbose)

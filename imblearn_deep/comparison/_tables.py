@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..datasets import DATASETS
 
@@ -90,16 +90,24 @@ def by_method(rows: Sequence[dict]) -> dict[tuple[str, str], list[dict]]:
     return groups
 
 
-def class_names(dataset: str, classes: Sequence) -> list[str]:
-    """How tables and figures name the classes: the registry's names for a built-in
-    dataset (:data:`imblearn_deep.datasets.DATASETS`), the labels themselves otherwise.
+def class_names(row: Mapping, classes: Sequence) -> list[str]:
+    """How tables and figures name the classes of ``row``'s data: the names the run was
+    given (the row's ``class_names``: a folder's class folders, say), else the registry's
+    names for a built-in dataset (:data:`imblearn_deep.datasets.DATASETS`), else the
+    labels themselves.
 
     Examples
     --------
-    >>> class_names("fashion_mnist", [0, 9])
+    >>> class_names({"dataset": "fashion_mnist", "classes": [0, 9]}, [0, 9])
     ['T-shirt/top', 'Ankle boot']
-    >>> class_names("custom", [0, 9])
-    ['0', '9']
+    >>> class_names({"dataset": "custom", "classes": [0, 9]}, [9])
+    ['9']
+    >>> class_names({"dataset": "pets", "classes": [0, 1], "class_names": ["cat", "dog"]}, [1])
+    ['dog']
     """
-    info = DATASETS.get(dataset)
+    given = row.get("class_names")
+    if given:
+        by_label = {str(c): name for c, name in zip(row["classes"], given, strict=True)}
+        return [by_label.get(str(c), str(c)) for c in classes]
+    info = DATASETS.get(row["dataset"])
     return info.names_of(list(classes)) if info else [str(c) for c in classes]

@@ -136,6 +136,9 @@ class CellWorker:
     n_cells: int
     # The run's process: a worker process it started ends when it dies (_watchdog).
     main_pid: int | None = None
+    # Labels for the report, recorded in each row; not part of a cell's fingerprint.
+    class_names: tuple[str, ...] | None = None
+    data_source: str | None = None
 
     def judge(self, cell: Cell):
         # The whole classifier spec, not its name: two runs in one process may give one
@@ -208,6 +211,10 @@ class CellWorker:
                 "provenance": provenance(),
                 "test_class_counts": _class_counts(y_test),
             }
+            if self.class_names is not None:
+                row["class_names"] = list(self.class_names)
+            if self.data_source is not None:
+                row["data_source"] = self.data_source
             if self.balanced_test is not None:
                 row["balanced_test_class_counts"] = _class_counts(self.balanced_test[1])
             start = time.perf_counter()
