@@ -4,6 +4,9 @@ Build with ``sphinx-build -W --keep-going -b html docs docs/_build/html`` after
 ``pip install -e '.[docs]'``; add ``-D plot_gallery=0`` to skip running the examples.
 """
 
+import re
+import unicodedata
+
 import imblearn_deep
 
 project = "imblearn_deep"
@@ -51,8 +54,53 @@ def skip_foreign_members(app, what, name, obj, skip, options):
     return None if module.startswith("imblearn_deep") else True
 
 
+# Sphinx renders math with MathJax, loaded from a CDN: offline (where these docs are read
+# too) a page shows the raw LaTeX. The only math, the formula of imbalanced-learn's
+# ``sampling_strategy`` text that the samplers take over, is simple enough to be written
+# as text with subscripts at build time, so that no page needs a script for math.
+MATH_ROLE = re.compile(r":math:`([^`]*)`")
+# A TeX command, a sub- or superscript (braced or one character), plain text, or the rest.
+TEX_TOKEN = re.compile(r"\\([A-Za-z]+)|([_^])(?:\{([^{}\\]*)\}|(\w))|([^\\_^{}]+)|(.)")
+
+
+def tex_as_rst(tex):
+    r"""Write the inline TeX ``tex`` as reStructuredText: no math, no script.
+
+    Greek letters become their Unicode letters, sub- and superscripts of plain text
+    ``:sub:`` and ``:sup:`` roles: ``\alpha_{os} = N_{rm} / N_{M}`` reads
+    α\ :sub:`os` = N\ :sub:`rm` / N\ :sub:`M`. Anything else raises ``ValueError``, which
+    stops the build, instead of showing a formula garbled.
+    """
+    rst = []
+    for command, script, braced, single, text, other in TEX_TOKEN.findall(tex):
+        if command:
+            case = "CAPITAL" if command[0].isupper() else "SMALL"
+            try:
+                rst.append(unicodedata.lookup(f"GREEK {case} LETTER {command.upper()}"))
+            except KeyError:
+                raise ValueError(f"cannot write \\{command} of {tex!r} as text") from None
+        elif script:
+            role = "sub" if script == "_" else "sup"
+            # Escaped spaces join the role to the text around it.
+            rst.append(rf"\ :{role}:`{braced or single}`\ ")
+        elif text:
+            rst.append(text)
+        else:
+            raise ValueError(f"cannot write {other!r} of {tex!r} as text")
+    return "".join(rst)
+
+
+def math_as_text(app, what, name, obj, options, lines):
+    """Write the ``:math:`` roles of a docstring as text (see :func:`tex_as_rst`)."""
+    try:
+        lines[:] = [MATH_ROLE.sub(lambda match: tex_as_rst(match[1]), line) for line in lines]
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}; teach docs/conf.py's tex_as_rst") from None
+
+
 def setup(app):
     app.connect("autodoc-skip-member", skip_foreign_members)
+    app.connect("autodoc-process-docstring", math_as_text)
 
 
 html_theme = "pydata_sphinx_theme"
@@ -77,4 +125,7 @@ sphinx_gallery_conf = {
     "reference_url": {"imblearn_deep": None},
     "download_all_examples": False,
     "remove_config_comments": True,
+    # The timings page loads its table script and styles from CDNs: no page may need the
+    # network. Each example's page states its own running time.
+    "write_computation_times": False,
 }

@@ -1,18 +1,22 @@
-"""The docs site's sources stay in step with the code; the citation files agree.
+"""The docs site's sources stay in step with the code and it reads offline; the citation
+files agree.
 
-The site itself is built, with warnings as errors and the examples run, by ``.ci/run``.
+The whole site is built, with warnings as errors and the examples run, by ``.ci/run``.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 import re
+import shutil
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -20,7 +24,8 @@ import yaml
 import imblearn_deep
 
 ROOT = Path(__file__).resolve().parents[1]
-API_PAGE = ROOT / "docs" / "api.rst"
+DOCS = ROOT / "docs"
+API_PAGE = DOCS / "api.rst"
 
 
 def _public_modules() -> list[str]:
@@ -31,19 +36,31 @@ def _public_modules() -> list[str]:
     return names
 
 
-def _api_entries() -> list[str]:
-    """The qualified names listed in the API page's autosummary tables."""
-    entries, module, in_table = [], None, False
+def _api_page() -> tuple[list[dict], list[str]]:
+    """The API page's autosummary tables (options and qualified names) and the qualified
+    names it documents in full with ``autodata``."""
+    tables, data, module, table = [], [], None, None
     for line in API_PAGE.read_text().splitlines():
+        if line and not line.startswith(" "):
+            table = None
         if match := re.match(r"\.\. currentmodule:: (\S+)", line):
             module = match[1]
+        elif match := re.match(r"\.\. autodata:: (\S+)", line):
+            data.append(f"{module}.{match[1]}")
         elif line.startswith(".. autosummary::"):
-            in_table = True
-        elif in_table and line.startswith("   ") and not line.lstrip().startswith(":"):
-            entries.append(f"{module}.{line.strip()}")
-        elif in_table and line and not line.startswith(" "):
-            in_table = False
-    return entries
+            table = {"options": {}, "entries": []}
+            tables.append(table)
+        elif table is not None and (match := re.match(r"   :(\S+):\s*(.*)", line)):
+            table["options"][match[1]] = match[2]
+        elif table is not None and line.startswith("   "):
+            table["entries"].append(f"{module}.{line.strip()}")
+    return tables, data
+
+
+def _api_entries() -> list[str]:
+    """The qualified names that the API page documents."""
+    tables, data = _api_page()
+    return [entry for table in tables for entry in table["entries"]] + data
 
 
 def _resolve(qualified_name: str):
@@ -65,6 +82,18 @@ def test_api_page_entries_exist():
         _resolve(entry)  # an entry that no longer exists raises here
 
 
+def test_api_side_bar_groups_pages_of_classes_and_functions():
+    # Each table with pages heads its group in the side bar with its caption; constants
+    # (data) are documented in full on the API page, not as pages in the side bar.
+    tables, data = _api_page()
+    assert data, "the parser found no constant: did api.rst change form?"
+    for table in (table for table in tables if "toctree" in table["options"]):
+        assert table["options"].get("caption"), f"give {table['entries']} a :caption:"
+        for entry in table["entries"]:
+            obj = _resolve(entry)
+            assert inspect.isclass(obj) or inspect.isroutine(obj), f"{entry} is data"
+
+
 @pytest.mark.parametrize("module_name", _public_modules())
 def test_api_page_lists_every_public_name(module_name):
     module = importlib.import_module(module_name)
@@ -81,6 +110,71 @@ def test_api_page_lists_every_public_name(module_name):
     documented = _documented_ids()
     missing = [name for name in names if id(getattr(module, name)) not in documented]
     assert not missing, f"add {missing} of {module_name} to docs/api.rst"
+
+
+def _docs_conf():
+    """``docs/conf.py`` as a module: its hooks are plain functions, testable without Sphinx."""
+    spec = importlib.util.spec_from_file_location("docs_conf", DOCS / "conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    return conf
+
+
+def test_math_is_written_as_text():
+    conf = _docs_conf()
+    assert conf.tex_as_rst(r"\alpha_{os} = N_{rm} / N_{M}") == (
+        r"α\ :sub:`os`\  = N\ :sub:`rm`\  / N\ :sub:`M`\ "
+    )
+    assert conf.tex_as_rst(r"\Gamma^2") == r"Γ\ :sup:`2`\ "
+
+
+@pytest.mark.parametrize("tex", [r"\frac{a}{b}", r"x_{\max}", r"\{x\}"])
+def test_math_that_cannot_be_text_stops_the_build(tex):
+    with pytest.raises(ValueError, match="cannot write"):
+        _docs_conf().tex_as_rst(tex)
+
+
+def test_docs_config_keeps_pages_off_the_network():
+    # Sphinx's math renderer (MathJax) and sphinx-gallery's timings page (DataTables) load
+    # from CDNs, which an offline reader cannot reach. The build that proves it is below;
+    # this holds the configuration where Sphinx is not installed.
+    conf = _docs_conf()
+    connected = []
+    conf.setup(SimpleNamespace(connect=lambda event, handler: connected.append((event, handler))))
+    assert ("autodoc-process-docstring", conf.math_as_text) in connected
+    assert conf.sphinx_gallery_conf["write_computation_times"] is False
+    modules = re.findall(r"^\.\. automodule:: (\S+)", API_PAGE.read_text(), re.MULTILINE)
+    documented = {name: _resolve(name) for name in _api_entries()}
+    documented |= {name: importlib.import_module(name) for name in modules}
+    for name, obj in documented.items():
+        lines = (inspect.getdoc(obj) or "").splitlines()
+        conf.math_as_text(None, None, name, obj, None, lines)
+        assert not re.search(r":math:|\.\. math::", "\n".join(lines)), name
+
+
+def test_built_site_loads_nothing_from_the_network(tmp_path):
+    pytest.importorskip("sphinx", reason="the docs extra is not installed")
+    # Built from a copy, so that the pages that Sphinx generates into its sources stay out
+    # of the checkout; the examples are not run (plot_gallery=0), which keeps it short.
+    generated = ("_build", "generated", "auto_examples", "sg_execution_times.rst", "__pycache__")
+    shutil.copytree(DOCS, tmp_path / "docs", ignore=shutil.ignore_patterns(*generated))
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    html = tmp_path / "html"
+    command = [sys.executable, "-m", "sphinx", "-q", "-b", "html", "-D", "plot_gallery=0"]
+    build = subprocess.run(
+        [*command, str(tmp_path / "docs"), str(html)], capture_output=True, text=True
+    )
+    assert build.returncode == 0, build.stderr
+    pages = {path.relative_to(html).as_posix(): path.read_text() for path in html.rglob("*.html")}
+    remote = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)=\"(?:https?:)?//", re.IGNORECASE)
+    assert [name for name, page in pages.items() if remote.search(page)] == []
+    api_pages = [name for name in pages if name == "api.html" or name.startswith("generated/")]
+    assert len(api_pages) > 50
+    raw_math = [name for name in api_pages if 'class="math' in pages[name] or "\\(" in pages[name]]
+    assert raw_math == []
+    # The formula of imbalanced-learn's sampling_strategy text, which the samplers take over.
+    formula = "α<sub>os</sub> = N<sub>rm</sub> / N<sub>M</sub>"
+    assert formula in pages["generated/imblearn_deep.DeepSMOTE.html"]
 
 
 def test_every_example_runs_in_the_gallery():
