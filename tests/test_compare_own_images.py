@@ -159,3 +159,13 @@ def test_exported_balanced_sets_load_back_as_the_same_arrays(tmp_path):
     assert np.bincount(loaded.target).tolist() == [7, 7]
     for image, label in zip(loaded.data[~real], loaded.target[~real], strict=True):
         assert any(np.array_equal(image, x) for x in X_train[y_train == label])
+
+
+def test_classes_too_small_for_the_folds_are_named_before_the_run(tmp_path):
+    data = _folder(tmp_path / "d", {"big": 12, "pair": 2}, mode="L")
+    argv = ["compare", "--data", str(data), "--samplers", "none", *QUICK]
+    with pytest.warns(UserWarning, match=r"very few training images: 'pair' \(1\)\. With 2 folds"):
+        # --select cross-validates the one-setting grids too.
+        assert main([*argv, "--select", "--output", str(tmp_path / "o")]) == 0
+    with pytest.warns(UserWarning, match=r"'pair' \(1\)\. SMOTE and ADASYN need two images"):
+        assert main([*argv, "--output", str(tmp_path / "o2")]) == 0

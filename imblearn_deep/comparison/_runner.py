@@ -125,6 +125,34 @@ def _class_names(
     return names
 
 
+def _warn_small_classes(y: np.ndarray, n_folds: int, names: Sequence[str] | None) -> None:
+    """Say which classes are too small for the folds or for SMOTE-like samplers, and what
+    happens to them, before any work."""
+    labels, counts = np.unique(y, return_counts=True)
+    small = [
+        (names[i] if names else labels[i], int(n))
+        for i, n in enumerate(counts)
+        if n < max(n_folds, 2)
+    ]
+    if not small:
+        return
+    listed = ", ".join(f"{name!r} ({n})" for name, n in small)
+    folds = (
+        f" With {n_folds} folds, some folds train without such a class (scikit-learn warns) "
+        "and score it as never recognised."
+        if n_folds > 1
+        else ""
+    )
+    warnings.warn(
+        f"Classes with very few training images: {listed}.{folds} SMOTE and ADASYN need two "
+        "images of a class in a training part and fail there (the cell is recorded as "
+        "failed); DeepSMOTE repeats the decoding of the one image's code; random "
+        "over-sampling repeats the image.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _resolve_specs(requested, available: Sequence, lookup, defaults) -> list:
     if requested is None:
         return [lookup(name) for name in defaults] if defaults else list(available)
@@ -359,6 +387,12 @@ def run_comparison(
                 "class needs training images."
             )
     names = _class_names(class_names, np.unique(y_train))
+    searched = any(
+        cross_validates({**sampler.step_grid(), **classifier.step_grid()}, search)
+        for sampler in sampler_specs
+        for classifier in classifier_specs
+    )
+    _warn_small_classes(y_train, n_folds if searched else 1, names)
     worker = CellWorker(
         data=data,
         # Without a balanced test set, the hash of the data alone: folders recorded before
