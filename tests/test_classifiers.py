@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import itertools
 import pickle
+import re
 import time
 
 import numpy as np
@@ -406,6 +409,28 @@ def test_verbose_prints_the_epoch_log(digits, capsys):
     CNNClassifier(max_epochs=2, verbose=1, random_state=0).fit(X[:50], y[:50])
     out = capsys.readouterr().out
     assert "train_loss" in out and "dur" in out
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_epoch_log_is_coloured_on_a_terminal_only(digits, capsys):
+    X, y = digits
+    CNNClassifier(max_epochs=2, verbose=1, random_state=0).fit(X[:50], y[:50])
+    plain = capsys.readouterr().out
+    # The first epoch's train_loss is the best so far: skorch colours it on a terminal.
+    assert "train_loss" in plain and "\x1b[" not in plain
+    terminal = Terminal()
+    with contextlib.redirect_stdout(terminal):
+        CNNClassifier(max_epochs=2, verbose=1, random_state=0).fit(X[:50], y[:50])
+    coloured = terminal.getvalue()
+    assert "\x1b[" in coloured
+    # The same table, aligned alike, once the codes are out (only the durations differ).
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", coloured).splitlines()
+    assert lines[:2] == plain.splitlines()[:2]
+    assert [len(line) for line in lines] == [len(line) for line in plain.splitlines()]
 
 
 def test_partial_fit_and_warm_start_continue_training(digits):

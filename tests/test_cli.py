@@ -74,11 +74,28 @@ def test_the_samplers_help_lists_every_method_of_the_presets():
 
 
 def test_verbose_prints_epochs_to_stderr_and_only_the_table_to_stdout(tmp_path, capsys):
+    from imblearn_deep.comparison import read_results
+
     args = ["compare", "--samplers", "none", *SHORT_FITS, *_one_seed_on_cpu(tmp_path), "-v"]
     assert main(args) == 0
     out, err = capsys.readouterr()
     assert "epoch" in err and "train_loss" in err
     assert "epoch" not in out and out.startswith("| Sampler |")
+    # stderr is no terminal here: skorch's tables come without colour codes.
+    assert "\x1b[" not in err
+    # Each table follows the line that names its fit: 2 settings x 2 folds, then the refit.
+    lines = err.splitlines()
+    labels = [lines[i - 1] for i, line in enumerate(lines) if line.lstrip().startswith("epoch")]
+    title = "none + small CNN, seed 0: fit"
+    (row,) = read_results(tmp_path)
+    assert labels == [
+        f"{title} 1 of 5, fold 1 of 2, setting lr=0.001",
+        f"{title} 2 of 5, fold 2 of 2, setting lr=0.001",
+        f"{title} 3 of 5, fold 1 of 2, setting lr=0.003",
+        f"{title} 4 of 5, fold 2 of 2, setting lr=0.003",
+        f"{title} 5 of 5, refit on the whole training set, "
+        f"setting lr={row['best_params']['clf__lr']}",
+    ]
 
 
 def test_set_fixes_a_candidates_parameter_and_changes_its_fingerprint(tmp_path):

@@ -56,6 +56,9 @@ def drawn(monkeypatch):
     return figures
 
 
+LABELS = {"smote": "SMOTE", "deepsmote": "DeepSMOTE"}
+
+
 def make_rows(dataset="fashion_mnist", scores=None, images=None):
     """Rows of finished cells: one small CNN, samplers by test macro-F1 per seed."""
     scores = scores or {"smote": [0.84, 0.87, 0.86], "deepsmote": [0.91, 0.88, 0.90]}
@@ -68,7 +71,7 @@ def make_rows(dataset="fashion_mnist", scores=None, images=None):
                     "dataset": dataset,
                     "status": "ok",
                     "sampler": sampler,
-                    "sampler_label": {"smote": "SMOTE", "deepsmote": "DeepSMOTE"}[sampler],
+                    "sampler_label": LABELS.get(sampler, sampler),
                     "classifier": "small_cnn",
                     "classifier_label": "small CNN",
                     "seed": seed,
@@ -271,6 +274,80 @@ def test_recall_and_confusion_figures_name_the_classes(tmp_path, drawn):
     figures_module.write_figures(make_rows(dataset="custom"), tmp_path, "custom")
     custom_ticks = [t.get_text() for t in drawn["custom_recall.png"].axes[0].get_xticklabels()]
     assert custom_ticks[5] == "5\nn=5"
+
+
+NINE_METHODS = ["none", "weighted", "logit_adjusted", "drw", "balanced_batches", "ros"]
+NINE_METHODS += ["smote", "adasyn", "deepsmote"]
+
+
+def test_recall_figure_is_a_readable_heat_map_of_nine_methods(tmp_path, drawn):
+    rows = make_rows(scores={method: [0.8, 0.8] for method in NINE_METHODS})
+    for row in rows:
+        # Recalls that differ by method, class and seed: the cells show the seeds' mean.
+        shift = NINE_METHODS.index(row["sampler"]) / 10
+        row["recall"] = {str(c): (c / 10 + shift + row["seed"] / 100) % 1 for c in range(10)}
+    figures_module.write_figures(rows, tmp_path, "fashion_mnist")
+    fig = drawn["fashion_mnist_recall.png"]
+    ax = fig.axes[0]  # then the colour bar
+    picture = np.asarray(ax.images[0].get_array())
+    assert picture.shape == (9, 10)
+    labels = [LABELS.get(m, m) for m in NINE_METHODS]
+    assert [t.get_text() for t in ax.get_yticklabels()] == labels
+    assert [t.get_text() for t in ax.get_xticklabels()][5] == "Sandal\nn=5"
+    # Every cell carries its value: 4 is "ros", 3 is "Dress".
+    texts = {tuple(np.round(t.get_position()).astype(int)): t.get_text() for t in ax.texts}
+    assert len(texts) == 90
+    expected = (3 / 10 + 5 / 10 + 0.005) % 1
+    assert picture[5, 3] == pytest.approx(expected) and texts[(3, 5)] == f"{expected:.2f}"
+    # Readable: cells wide enough for "0.00" in 7-point type and a line of it high,
+    # the figure no wider than a page.
+    width, height = fig.get_size_inches()
+    box = ax.get_position()
+    assert box.width * width / 10 > 0.4 and box.height * height / 9 > 0.2
+    assert width < 10
+
+
+def test_recall_heat_map_of_many_classes_is_colour_only(tmp_path, drawn):
+    classes = list(range(30))
+    rows = make_rows(dataset="custom")
+    for row in rows:
+        row.update(
+            classes=classes,
+            test_class_counts={str(c): 2 for c in classes},
+            recall={str(c): 0.5 for c in classes},
+            confusion_matrix=np.diag([2] * 30).tolist(),
+        )
+    figures_module.write_figures(rows, tmp_path, "custom")
+    fig = drawn["custom_recall.png"]
+    ax = fig.axes[0]
+    # 30 values would not fit their cells: none is written, the names stand upright.
+    assert np.asarray(ax.images[0].get_array()).shape == (2, 30) and not ax.texts
+    assert {t.get_rotation() for t in ax.get_xticklabels()} == {90}
+    assert fig.get_size_inches()[0] < 10
+
+
+def test_training_figure_draws_the_losses_only_against_the_steps(tmp_path, drawn):
+    rows = make_rows(dataset="digits")
+    # A step budget of 20: three full epochs of 6 steps, then one cut to 2.
+    history = [
+        {"stage": "autoencoder", "epoch": e, "steps": steps, "reconstruction": 1 / e}
+        | {"penalty": 0.5 / e, "loss": 1.5 / e, "seconds": 0.1}
+        for e, steps in zip((1, 2, 3, 4), (6, 6, 6, 2), strict=True)
+    ]
+    for row in rows:
+        if row["sampler"] == "deepsmote":
+            row["history"] = history
+    figures_module.write_figures(rows, tmp_path, "digits")
+    (ax,) = drawn["digits_deepsmote_training.png"].axes
+    # Three seeds, each drawing its three losses: no steps, seconds or epochs.
+    losses = ["reconstruction", "penalty", "loss"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == losses
+    curves = [[rec[name] for rec in history] for name in losses]
+    assert [line.get_ydata().tolist() for line in ax.lines] == curves * 3
+    for line in ax.lines:
+        assert line.get_xdata().tolist() == [6, 12, 18, 20]
+    assert ax.get_xlabel() == "optimizer steps (at each epoch's end)"
+    assert ax.get_ylabel() == "loss (epoch mean)"
 
 
 # -- redrawn only when the rows change ------------------------------------------------------

@@ -45,7 +45,7 @@ def test_one_setting_is_fitted_once_with_the_searched_test_scores(tmp_path):
     for key in ("test_f1_macro", "test_accuracy", "confusion_matrix", "best_params"):
         assert once[key] == searched[key]
     report = write_report(tmp_path / "once").read_text()
-    assert "fitted once on the whole training set (every grid has a single setting)" in report
+    assert "fitted once on the whole training set, without cross-validation" in report
     assert "0 stratified" not in report
     report = write_report(tmp_path / "cv").read_text()
     assert "tuned by `GridSearchCV` on 2 stratified shuffled folds" in report

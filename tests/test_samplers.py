@@ -200,6 +200,10 @@ def test_verbose_prints_progress_and_history_records_epochs(sampler_name, capsys
     out = capsys.readouterr().out
     assert f"[{sampler_name}]" in out and "epoch 1/1" in out
     assert len(sampler.history_) == out.count("\n") >= 1
+    # A count prints as one ("steps=6", not "steps=6.0000"), the losses with 4 decimals.
+    first = sampler.history_[0]
+    losses = [k for k in first if k not in ("stage", "epoch", "steps", "seconds")]
+    assert f"  steps={first['steps']}  {losses[0]}={first[losses[0]]:.4f}  " in out
     assert all(np.isfinite(r["seconds"]) for r in sampler.history_)
     make_tiny(sampler_name, verbose=0).fit_resample(X, y)
     assert capsys.readouterr().out == ""

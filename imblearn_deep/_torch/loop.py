@@ -148,6 +148,33 @@ class TrainingDivergedError(FloatingPointError):
     """Raised when a training loss becomes NaN or infinite."""
 
 
+#: The fields :func:`run_epochs` gives every history record beside the epoch's losses:
+#: which epoch it is and what it cost, never a loss. Whoever reads the losses (the progress
+#: line, the report's training figures) leaves these out.
+BOOKKEEPING = ("stage", "epoch", "steps", "seconds")
+
+
+def loss_names(record: dict) -> list[str]:
+    """The losses of a history record of :func:`run_epochs`: every field but
+    :data:`BOOKKEEPING`, in the record's order.
+
+    Parameters
+    ----------
+    record : dict
+        One epoch of a sampler's ``history_``.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> loss_names({"stage": "gan", "epoch": 1, "steps": 6, "g_loss": 0.7, "seconds": 0.2})
+    ['g_loss']
+    """
+    return [name for name in record if name not in BOOKKEEPING]
+
+
 class EpochCallback:
     """Hook called by :func:`run_epochs`; subclasses override what they need."""
 
@@ -191,12 +218,10 @@ class PrintProgress(EpochCallback):
     def on_epoch_end(self, record: dict) -> None:
         if not self.verbose:
             return
-        losses = "  ".join(
-            f"{k}={v:.4f}" for k, v in record.items() if k not in ("stage", "epoch", "seconds")
-        )
+        losses = "  ".join(f"{name}={record[name]:.4f}" for name in loss_names(record))
         print(
             f"[{self.owner}] {record['stage']} epoch {record['epoch']}/{self.n_epochs}  "
-            f"{losses}  ({record['seconds']:.1f}s)",
+            f"steps={record['steps']}  {losses}  ({record['seconds']:.1f}s)",
             file=self.stream or sys.stdout,
             flush=True,
         )

@@ -21,7 +21,6 @@ from skorch.callbacks import (
     EpochScoring,
     EpochTimer,
     PassthroughScoring,
-    PrintLog,
 )
 from skorch.dataset import unpack_data
 
@@ -32,6 +31,7 @@ from .._torch.rng import draw_seed, seeded
 from ..nets.classifiers import build_classifier
 from ._augmentation import random_shift_flip
 from ._losses import DeferredReweighting, LogitAdjustedLoss
+from ._print_log import TerminalPrintLog
 from ._skorch_loop import is_true
 
 if TYPE_CHECKING:
@@ -226,4 +226,4 @@ class FitMixin:
                     ),
                 )
             )
-        return [*callbacks, ("print_log", PrintLog())]
+        return [*callbacks, ("print_log", TerminalPrintLog())]

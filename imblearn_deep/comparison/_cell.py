@@ -26,6 +26,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from ..metrics import SCORERS, SCORES
 from ._artifacts import save_sample_images
 from ._confine import ARTIFACTS_DIR
+from ._fit_labels import FitLabels, labelled
 from ._quality import sample_quality
 from ._row import BALANCED_TEST, heldout_scores
 from ._specs import ClassifierSpec, SamplerSpec, n_settings
@@ -393,10 +394,14 @@ def run_cell(
             classes=classes,
             memory=cache_dir,
         )
-        if verbose >= 2:
-            _print_epochs(pipe)
         sampler_grid, grid = cell_grids(cell, X, y, n_folds)
         validated = cross_validates(grid, search)
+        if verbose >= 2:
+            _print_epochs(pipe)
+            # Each fit's epoch lines follow a line naming its fold and setting.
+            pipe = labelled(
+                pipe, FitLabels(cell.title, grid, X, y, folds=folds if validated else None)
+            )
         if validated:
             row, best = _search(pipe, grid, X, y, folds, n_jobs=n_jobs, verbose=verbose)
         else:

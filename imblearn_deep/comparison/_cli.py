@@ -232,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
         "print an estimate of the run's duration",
     )
     compare.add_argument(
+        "--estimate-only",
+        action="store_true",
+        help="print the plan (each cell, and whether the output folder holds it) and the "
+        "estimate, then stop without running a cell",
+    )
+    compare.add_argument(
         "--select",
         action="store_true",
         help="cross-validate every method on the training images, and report the method "
@@ -282,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="count",
         default=0,
         help="more output: -v adds a line per training epoch of every sampler and classifier "
-        "(on a terminal, one live line), -vv the grid search's progress",
+        "(on a terminal, one live line) after a line naming each fit's fold and setting, -vv "
+        "the grid search's progress",
     )
     compare.add_argument(
         "-q", "--quiet", action="store_true", help="no progress lines, only the final table"
@@ -475,10 +482,13 @@ def _compare(parser, args) -> int:
         ),
         quality=args.quality,
         balanced_test=balanced_test,
-        estimate=args.estimate,
+        estimate=args.estimate or args.estimate_only,
+        dry_run=args.estimate_only,
         select=args.select,
         verbose=verbose,
     )
+    if args.estimate_only:
+        return 0
     report = write_report(args.output)
     if args.export_balanced:
         threads = preset.torch_threads if args.threads is None else args.threads

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from .._torch.loop import loss_names
 from ..datasets import DATASETS
 from ._artifacts import read_sample_images
 from ._confine import confined, safe_name
@@ -88,6 +89,10 @@ def _plot_scores(Figure, rows, path: Path) -> str:
     return _save(fig, path)
 
 
+# Classes up to which the recall heat map writes each value in its cell.
+_ANNOTATED_CLASSES = 20
+
+
 def _plot_recall(Figure, rows, path: Path) -> str:
     ok = [r for r in rows if r["status"] == "ok"]
     classes = ok[0]["classes"]
@@ -95,22 +100,35 @@ def _plot_recall(Figure, rows, path: Path) -> str:
     names = class_names(ok[0], classes)
     groups = by_method(ok)
     classifiers = list(dict.fromkeys(c for _, c in groups))
-    fig = Figure(figsize=(7.5, 3.4 * len(classifiers)))
-    axes = fig.subplots(len(classifiers), 1, squeeze=False)[:, 0]
-    for ax, classifier in zip(axes, classifiers, strict=True):
-        mine = [g for (_, c), g in groups.items() if c == classifier]
-        for index, group in enumerate(mine):
-            means = [mean_std([r["recall"][str(k)] for r in group])[0] for k in classes]
-            # A small sideways shift per sampler keeps equal recalls from hiding each other.
-            x = np.arange(len(classes)) + 0.06 * (index - (len(mine) - 1) / 2)
-            ax.plot(x, means, "o-", markersize=4, label=group[0]["sampler_label"])
-        ticks = [f"{name}\nn={counts[str(k)]}" for name, k in zip(names, classes, strict=True)]
-        ax.set_xticks(range(len(classes)), ticks, fontsize=7)
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_ylabel("test recall (mean over seeds)")
-        ax.set_title(mine[0][0]["classifier_label"])
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncol=2, loc="lower left")
+    # A heat map, methods by classes, each cell its value: lines of nine or more methods
+    # over ten classes crossed into a tangle nobody could read.
+    per_classifier = [[g for (_, c), g in groups.items() if c == k] for k in classifiers]
+    heights = [0.8 + 0.3 * len(mine) for mine in per_classifier]
+    ticks = [f"{name}\nn={counts[str(k)]}" for name, k in zip(names, classes, strict=True)]
+    # Values fit in the cells of up to _ANNOTATED_CLASSES classes; more get narrow cells,
+    # told apart by colour only.
+    annotated = len(classes) <= _ANNOTATED_CLASSES
+    width = 2.0 + (0.65 if annotated else 0.2) * len(classes)
+    fig = Figure(figsize=(width, sum(heights) + 0.4), layout="constrained")
+    axes = fig.subplots(len(classifiers), 1, squeeze=False, height_ratios=heights)[:, 0]
+    for ax, mine in zip(axes, per_classifier, strict=True):
+        means = np.array(
+            [[mean_std([r["recall"][str(k)] for r in group])[0] for k in classes] for group in mine]
+        )
+        image = ax.imshow(means, vmin=0, vmax=1, cmap="viridis", aspect="auto")
+        for (i, j), value in np.ndenumerate(means if annotated else []):
+            # Dark text on viridis's light (high) end, light text on its dark end.
+            color = "black" if value > 0.6 else "white"
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=color)
+        # Names wider than a cell would run into each other side by side.
+        wide = not annotated or max(map(len, names)) > 11
+        ax.set_xticks(range(len(classes)), ticks, fontsize=7, rotation=90 if wide else 0)
+        ax.set_yticks(range(len(mine)), [g[0]["sampler_label"] for g in mine], fontsize=8)
+        ax.tick_params(length=0)
+        ax.set_title(mine[0][0]["classifier_label"], fontsize=9)
+    fig.colorbar(image, ax=list(axes), shrink=0.8, label="test recall")
+    several = max(len(group) for group in groups.values()) > 1
+    fig.suptitle(f"Per-class test recall, {'mean over seeds' if several else 'one seed'}")
     return _save(fig, path)
 
 
@@ -242,21 +260,31 @@ def _plot_history(Figure, rows, path: Path) -> str:
     fig = Figure(figsize=(5.0 * len(stages), 3.4))
     axes = fig.subplots(1, len(stages), squeeze=False)[0]
     for ax, stage in zip(axes, stages, strict=True):
-        for r in rows:
-            records = [rec for rec in r["history"] if rec["stage"] == stage]
-            losses = [k for k in records[0] if k not in ("stage", "epoch", "seconds")]
+        per_row = [[rec for rec in r["history"] if rec["stage"] == stage] for r in rows]
+        epochs = [rec for records in per_row for rec in records]
+        # The losses only: bookkeeping (steps, seconds) on their axis would flatten them.
+        losses = list(dict.fromkeys(name for rec in epochs for name in loss_names(rec)))
+        # Steps at each epoch's end where every epoch counts them (an epoch cut short by
+        # a step budget is then drawn as short); epochs for older rows without steps.
+        by_steps = all("steps" in rec for rec in epochs)
+        for r, records in zip(rows, per_row, strict=True):
+            x = [rec["epoch"] for rec in records]
+            if by_steps:
+                x = np.cumsum([rec["steps"] for rec in records])
             for index, name in enumerate(losses):
                 ax.plot(
-                    [rec["epoch"] for rec in records],
+                    x,
                     # An epoch without this loss (a gap, not an error) draws no point.
                     [np.nan if rec.get(name) is None else rec[name] for rec in records],
-                    color=f"C{index}",
+                    color=f"C{index % 10}",
                     alpha=0.8,
                     linewidth=1,
                     label=name if r is rows[0] else None,
                 )
-        ax.set_xlabel("epoch")
-        ax.set_title(f"{rows[0]['sampler_label']}: {stage} (refit, {len(rows)} seeds)")
+        ax.set_xlabel("optimizer steps (at each epoch's end)" if by_steps else "epoch")
+        ax.set_ylabel("loss (epoch mean)")
+        seeds = f"{len(rows)} seeds" if len(rows) > 1 else f"seed {rows[0]['seed']}"
+        ax.set_title(f"{rows[0]['sampler_label']}: {stage} (refit, {seeds})")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     return _save(fig, path)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..datasets import DATASETS
 from ._figures import write_figures
+from ._identical import identical_section
 from ._row import BALANCED_TEST, report_columns
 from ._stats import paired_section, ranks_across_datasets
 from ._store import FIGURES_DIR, REPORT, ResultsStore, atomic_write
@@ -297,39 +298,69 @@ def _step_budget(rows: list[dict]) -> str:
     )
 
 
+def _over_seeds(rows: list[dict]) -> str:
+    """What the tables' numbers are over: "mean ± std over seeds 0, 1, 2", or, where no
+    method has more than one seed, "one seed (0); no spread"."""
+    seeds = ", ".join(str(seed) for seed in sorted({r["seed"] for r in rows}))
+    if max(len(group) for group in by_method(rows).values()) > 1:
+        return f"mean ± std over seeds {seeds}"
+    if "," in seeds:
+        return f"one seed per method ({seeds}); no spread"
+    return f"one seed ({seeds}); no spread"
+
+
+def _fitting(rows: list[dict]) -> str:
+    """How the cells were fitted: each searched over folds, or fitted once (a grid of one
+    setting, ``cv_folds`` 0); where both, which methods were fitted once."""
+    searched = [r for r in rows if r["cv_folds"]]
+    once = [r for r in rows if not r["cv_folds"]]
+    folds = " or ".join(str(n) for n in sorted({r["cv_folds"] for r in searched}))
+    search = (
+        f"tuned by `GridSearchCV` on {folds} stratified shuffled folds of the training set "
+        "(refit on macro-F1), refitted on the whole training set"
+    )
+    single = (
+        "fitted once on the whole training set, without cross-validation (a grid of a "
+        "single setting has nothing to tune; no CV scores)"
+    )
+    pipeline = "Each cell is an imblearn `Pipeline(sampler, classifier)`"
+    if not once:
+        how = f"{pipeline} {search} and scored once on the test set."
+    elif not searched:
+        how = f"{pipeline} {single} and scored once on the test set."
+    else:
+        methods = ", ".join(
+            f"{group[0]['sampler_label']} + {group[0]['classifier_label']}"
+            for group in by_method(once).values()
+        )
+        how = (
+            f"{pipeline} scored once on the test set. Cells whose grid has several settings "
+            f"are {search}; the cells of {methods} are {single}."
+        )
+    if not searched:
+        return (
+            f"{how} Samplers only run inside `Pipeline.fit`: the test set holds real images only."
+        )
+    return (
+        f"{how} Samplers only run inside `Pipeline.fit`, on the training part of each fold: "
+        "every validation fold and the test set hold real images only. The pipeline's "
+        "`memory` trains each generator once per fold and setting."
+    )
+
+
 def _protocol(rows: list[dict]) -> str:
     first = rows[0]
-    seeds = sorted({r["seed"] for r in rows})
     train = first["train_class_counts"]
     test = first["test_class_counts"]
-    folds = max(r["cv_folds"] for r in rows)
-    fitted_once = [r for r in rows if r["cv_folds"] == 0]
-    if folds:
-        tuning = (
-            f"tuned by `GridSearchCV` on {folds} stratified shuffled folds of the training "
-            "set (refit on macro-F1), refitted on the whole training set"
-        )
-    else:
-        tuning = "fitted once on the whole training set (every grid has a single setting)"
-    once = (
-        " A cell whose grid has a single setting has nothing to tune: it is fitted once on "
-        "the whole training set and scored on the test set (no CV scores)."
-        if fitted_once and folds
-        else ""
-    )
-    budget = _step_budget(rows)
+    seeds = _over_seeds([r for r in rows if r["status"] == "ok"] or rows)
+    seeded = "folds, samplers" if any(r["cv_folds"] for r in rows) else "samplers"
     return (
         f"Training set: {sum(train.values())} images, per class {list(train.values())}. "
         f"Test set: {sum(test.values())} real held-out images, per class "
         f"{list(test.values())}.\n\n"
-        f"Each cell is an imblearn `Pipeline(sampler, classifier)` {tuning} and scored once "
-        f"on the test set.{once}{budget} "
-        f"Samplers only run inside `Pipeline.fit`, on the training part of each fold: every "
-        f"validation fold and the test set hold real images only. The pipeline's `memory` "
-        f"trains each generator once per fold and setting. G-mean is the geometric mean of "
-        f"per-class recalls (0 when a class is never recognised). Scores are mean ± "
-        f"standard deviation over seeds {seeds} (folds, samplers and networks are seeded; "
-        f"the data split is fixed)."
+        f"{_fitting(rows)}{_step_budget(rows)} G-mean is the geometric mean of per-class "
+        f"recalls (0 when a class is never recognised). Scores: {seeds} ({seeded} and "
+        "networks are seeded; the data split is fixed)."
     )
 
 
@@ -410,10 +441,14 @@ def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
         if sources:
             parts.append("".join(f"Data: {source}\n" for source in sources))
         if ok:
+            seeds = _over_seeds(ok)
             parts += [
-                "### Scores (mean ± std over seeds; best test macro-F1 in bold)\n",
+                f"### Scores ({seeds}; best test macro-F1 in bold)\n",
                 summary_table(ok) + "\n",
             ]
+            identical = identical_section(ok)
+            if identical:
+                parts.append(identical)
             selection = selection_section(ok)
             if selection:
                 parts.append(selection)
@@ -425,14 +460,14 @@ def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
                 n_test = sum(balanced[0][f"{BALANCED_TEST}_class_counts"].values())
                 parts += [
                     f"### Scores on the class-balanced test set ({n_test:,} real images "
-                    "never used for training; mean ± std over seeds)\n",
+                    f"never used for training; {seeds})\n",
                     summary_table(balanced, prefix=BALANCED_TEST) + "\n",
                 ]
                 paired = paired_section(balanced, score=f"{BALANCED_TEST}_f1_macro")
                 if paired:
                     parts.append(paired)
             parts += [
-                "### Per-class test recall (mean ± std over seeds)\n",
+                f"### Per-class test recall ({seeds})\n",
                 _recall_table(ok) + "\n",
             ]
             quality = _quality_table(ok)
@@ -447,7 +482,7 @@ def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
                 "### Best parameters per seed\n",
                 _params_table(ok) + "\n",
                 "### Cost (sampler fits counted by the pipeline cache; expected: settings × "
-                "folds + 1 refit)\n",
+                "folds + 1 refit, or 1 for a cell fitted once)\n",
                 _cost_table(ok) + "\n",
             ]
         failed = [r for r in mine if r["status"] != "ok"]

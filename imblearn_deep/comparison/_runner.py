@@ -125,6 +125,18 @@ def _class_names(
     return names
 
 
+def _plan(cells: Sequence[Cell], recorded: Sequence[dict | None]) -> str:
+    """The cells of a run, one line each, and which of them the folder holds."""
+    lines = [
+        f"  [{number}/{len(cells)}] {cell.title}: {'done before' if row else 'to run'}"
+        for number, (cell, row) in enumerate(zip(cells, recorded, strict=True), 1)
+    ]
+    n_done = sum(1 for row in recorded if row)
+    return "\n".join(
+        [f"plan: {len(cells)} cell(s), {len(cells) - n_done} to run, {n_done} done before", *lines]
+    )
+
+
 def _warn_small_classes(y: np.ndarray, n_folds: int, names: Sequence[str] | None) -> None:
     """Say which classes are too small for the folds or for SMOTE-like samplers, and what
     happens to them, before any work."""
@@ -214,6 +226,7 @@ def run_comparison(
     quality: bool = True,
     search: str = "auto",
     estimate: bool = False,
+    dry_run: bool = False,
     select: bool = False,
     on_error: str = "record",
     verbose: int = 0,
@@ -310,6 +323,10 @@ def run_comparison(
         run by a short calibration and print an estimate of the run's duration
         (the calibration takes three short fits of each, and nothing when every cell is
         done).
+    dry_run : bool, default=False
+        Run nothing: print the plan (each cell, and whether the folder already holds
+        it) and, with ``estimate``, the estimate, then return the rows already recorded
+        for this call's cells (``compare --estimate-only``).
     verbose : int, default=0
         1 prints one line per cell, with an estimate of the time left; 2 adds a line per
         training epoch of the samplers and classifiers (one live line on a terminal); 3
@@ -420,12 +437,16 @@ def run_comparison(
         data_source=data_source,
     )
     done: dict[int, dict] = {}
-    timer = Progress(len(cells), jobs, verbose)
     with (
         stop_on_signals(),
         parallel_backend(backend, execution.scheduler),
         _cache_root(output) as cache_root,
     ):
+        forecast = None
+        if dry_run:
+            store = ResultsStore(output)
+            recorded = [worker.recorded(cell, store) for cell in cells]
+            log(1, _plan(cells, recorded))
         if estimate:
             store = ResultsStore(output)
             pending = [cell for cell in cells if not worker.recorded(cell, store)]
@@ -441,6 +462,9 @@ def run_comparison(
                     workers=max(1, min(joblib.effective_n_jobs(jobs), len(pending))),
                 )
             log(1, forecast.describe())
+        if dry_run:
+            return [row for row in recorded if row]
+        timer = Progress(cells, jobs, verbose, forecast.cell_seconds if forecast else None)
         tasks = [(number, cell, False, cache_root) for number, cell in enumerate(cells, 1)]
         if jobs == 1:
             results = (worker(*task) for task in tasks)

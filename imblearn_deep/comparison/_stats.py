@@ -437,9 +437,11 @@ def paired_section(
     if not records:
         return None
     label = _score_label(score)
+    # Cells fitted once (a grid of one setting) had no folds to share.
+    folds = ", the folds" if any(r.get("cv_folds") for r in rows) else ""
     parts = [
         f"### Paired differences ({label}, method - reference, per seed)\n",
-        "Cells with the same seed share the classifier's initialisation, the folds and the "
+        f"Cells with the same seed share the classifier's initialisation{folds} and the "
         "test set, so each method is compared with the reference seed by seed. The interval "
         f"is Student's t on the per-seed differences ({confidence:.0%}); the verdict is "
         '"better" or "worse" only when the whole interval lies on one side of 0. '

@@ -7,7 +7,7 @@ import io
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -76,27 +76,75 @@ def _class_counts(y: np.ndarray) -> dict[str, int]:
 
 
 class Progress:
-    """Estimates of the time left while cells finish, and the time per cell at the end."""
+    """Estimates of the time left while cells finish, and the time per cell at the end.
 
-    def __init__(self, n_cells: int, jobs: int, verbose: int):
-        self.n_cells, self.verbose = n_cells, verbose
+    The time left is counted per method: each cell still to run takes the mean time of
+    the finished cells of its sampler and classifier, else its calibrated estimate
+    (``--estimate``) scaled by how the finished cells compared with theirs, else the mean
+    of all finished cells; a BAGAN-GP cell is not a "none" cell.
+    """
+
+    def __init__(
+        self,
+        cells: Sequence[Cell],
+        jobs: int,
+        verbose: int,
+        estimates: Mapping[str, float] | None = None,
+    ):
+        self.verbose = verbose
         self.jobs = joblib.effective_n_jobs(jobs)
+        self.pending = {cell.key: (cell.sampler.name, cell.classifier.name) for cell in cells}
+        self.n_cells = len(cells)
+        self.estimates = dict(estimates or {})
         self.seconds: list[float] = []
+        self.by_method: dict[tuple[str, str], list[float]] = {}
+        self.measured = self.estimated = 0.0  # finished cells with an estimate: both sums
         self.n_done = 0
 
     def finished(self, row: dict, ran: bool) -> None:
         self.n_done += 1
-        if not ran:
+        method = self.pending.pop(row["cell"], None)
+        if not ran or method is None:
             return
-        self.seconds.append(float(row.get("seconds", 0.0)))
-        left = self.n_cells - self.n_done
-        if left and self.seconds:
-            estimate = sum(self.seconds) / len(self.seconds) * left / self.jobs
+        seconds = float(row.get("seconds", 0.0))
+        self.seconds.append(seconds)
+        self.by_method.setdefault(method, []).append(seconds)
+        if row["cell"] in self.estimates:
+            self.measured += seconds
+            self.estimated += self.estimates[row["cell"]]
+        if self.pending:
             log(
                 self.verbose,
-                f"    {left} cell(s) left: about {format_duration(estimate)} at the mean of the "
-                f"{len(self.seconds)} timed so far",
+                f"    {len(self.pending)} cell(s) left: about "
+                f"{format_duration(self.seconds_left() / self.jobs)}{self._basis()}",
             )
+
+    def seconds_left(self) -> float:
+        """Seconds of the cells still to run, one after another."""
+        overall = sum(self.seconds) / len(self.seconds)
+        scale = self.measured / self.estimated if self.estimated > 0 else 1.0
+        total = 0.0
+        for key, method in self.pending.items():
+            if method in self.by_method:
+                total += sum(self.by_method[method]) / len(self.by_method[method])
+            elif key in self.estimates:
+                total += self.estimates[key] * scale
+            else:
+                total += overall
+        return total
+
+    def _basis(self) -> str:
+        guessed = sum(
+            1
+            for key, method in self.pending.items()
+            if method not in self.by_method and key not in self.estimates
+        )
+        if not guessed:
+            return ", from the times of their methods"
+        return (
+            f"; {guessed} of them of methods not timed yet, counted at the mean cell "
+            "(--estimate times every method before the run)"
+        )
 
     def close(self) -> None:
         if self.seconds:
