@@ -262,6 +262,14 @@ class CNNClassifier(
         its value (``"auto"``); a pickled classifier is loaded onto the device that
         ``"auto"`` picks on the loading machine.
 
+    n_threads : int or None, default=1
+        CPU threads of ``fit`` and ``predict_proba``, set for the call and restored
+        after it; ``-1``: every CPU this process may use; ``None``: torch's setting as it
+        is (``torch.set_num_threads``). One thread by default: torch's default of one per
+        core slowed small networks down by 10x and more when other processes computed
+        too, and a seeded fit's numbers depend on the thread count, so a count that
+        followed the load would not repeat (the user guide's "Threads").
+
     verbose : int, default=0
         Positive values print skorch's per-epoch table (losses, ``valid_f1``, time).
 
@@ -357,6 +365,9 @@ class CNNClassifier(
     _fingerprint_neutral_params: ClassVar[dict[str, Any]] = {
         "random_shift": 0,
         "random_flip": False,
+        # The comparison sets its fits' threads itself (Execution.threads) and builds its
+        # classifiers with None, which leaves them.
+        "n_threads": None,
     }
 
     # skorch's NeuralNet.__init__ sets these three; scikit-learn allows only fit to set
@@ -406,6 +417,7 @@ class CNNClassifier(
         torch_load_kwargs=None,
         random_state=None,
         device="auto",
+        n_threads=1,
         verbose=0,
         **kwargs,
     ):
@@ -451,5 +463,6 @@ class CNNClassifier(
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
+        self.n_threads = n_threads
         for name in ("history_", "initialized_", "virtual_params_"):
             vars(self).pop(name, None)

@@ -28,6 +28,7 @@ from .._fit_tasks import EpochTasks, FitTask, with_callbacks
 from .._schedules import LRSchedule, StepBudget
 from .._torch.devices import grad_scaler, resolve_device, resolve_precision, to_device
 from .._torch.rng import draw_seed, seeded
+from .._torch.threads import torch_threads
 from ..nets.classifiers import build_classifier
 from ._augmentation import random_shift_flip
 from ._losses import DeferredReweighting, LogitAdjustedLoss
@@ -124,7 +125,11 @@ class FitMixin:
     def _train_network(
         self, X_net: np.ndarray, codes: np.ndarray, *, initialize: bool, **fit_params
     ):
-        with self._on_device() as device, seeded(draw_seed(self.random_state), device):
+        with (
+            torch_threads(self.n_threads),
+            self._on_device() as device,
+            seeded(draw_seed(self.random_state), device),
+        ):
             self._split_seed = int(torch.randint(2**31 - 1, ()))
             precision = resolve_precision(self.precision, device, type(self).__name__)
             # partial_fit keeps the scaler, whose loss scale took steps to calibrate.

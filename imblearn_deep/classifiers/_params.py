@@ -77,6 +77,7 @@ class ParamsMixin:
         "torch_load_kwargs": [None, dict],
         "random_state": ["random_state"],
         "device": [str, torch.device],
+        "n_threads": [None, Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
         "verbose": ["verbose"],
     }
 
@@ -143,6 +144,8 @@ class ParamsMixin:
             self.device = requested
 
     def __setstate__(self, state):
+        # Pickled before n_threads existed: it then left torch's threads as they were.
+        state.setdefault("n_threads", None)
         requested = state.get("device")
         if isinstance(requested, str) and requested == "auto":
             state["device"] = str(resolve_device("auto"))

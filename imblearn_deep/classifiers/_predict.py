@@ -8,6 +8,7 @@ from skorch.utils import is_dataset
 
 from .._torch.loop import TrainingDivergedError
 from .._torch.rng import preserved_rng
+from .._torch.threads import torch_threads
 
 
 class PredictMixin:
@@ -31,7 +32,7 @@ class PredictMixin:
         if not is_dataset(X):
             X = self._check_X(X)
         # Each DataLoader draws a seed from torch's global RNG: prediction must not move it.
-        with self._on_device() as device, preserved_rng(device):
+        with torch_threads(self.n_threads), self._on_device() as device, preserved_rng(device):
             proba = super().predict_proba(X)
         if not np.isfinite(proba).all():
             raise TrainingDivergedError(

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 
 import joblib
 
+from .._torch.threads import torch_threads
+
 __all__ = ["parallel_backend", "torch_threads"]
 
 
@@ -53,30 +55,3 @@ def parallel_backend(backend: str = "loky", scheduler=None) -> Iterator[None]:
     finally:
         if owned:
             client.close()
-
-
-@contextmanager
-def torch_threads(n_threads: int | None) -> Iterator[None]:
-    """Set torch's intra-op threads for the block (``None``: leave them), then restore.
-
-    Examples
-    --------
-    >>> import torch
-    >>> before = torch.get_num_threads()
-    >>> with torch_threads(1):
-    ...     torch.get_num_threads()
-    1
-    >>> torch.get_num_threads() == before
-    True
-    """
-    if n_threads is None:
-        yield
-        return
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -95,6 +95,9 @@ class SamplerSpec:
             params["random_state"] = random_state
         if _accepts(self.estimator, "device"):
             params["device"] = device
+        if _accepts(self.estimator, "n_threads"):
+            # The run sets its fits' threads (Execution.threads), unless --set says.
+            params.setdefault("n_threads", None)
         sampler = self.estimator(**params)
         return FlattenSampler(sampler) if self.flatten else sampler
 
@@ -167,6 +170,9 @@ class ClassifierSpec:
                 params[name] = value
         if classes is not None and _accepts(self.estimator, "classes"):
             params["classes"] = classes
+        if _accepts(self.estimator, "n_threads"):
+            # The run sets its fits' threads (Execution.threads), unless --set says.
+            params.setdefault("n_threads", None)
         return self.estimator(**params)
 
     def step_grid(self, step: str = "clf") -> dict:
