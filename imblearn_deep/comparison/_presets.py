@@ -180,14 +180,78 @@ _FAST_SCHEDULES = {
         "default_classifiers": ("small_cnn", "resnet18"),
     },
 }
-# Training sets from this size on take the "large" schedule.
+# Training sets from this size on take the "large" schedule (counted in 32x32 images).
 _LARGE_TRAINING_SET = 5000
+
+# Images larger than 32x32 (the largest built-in profile). A classifier's training step
+# costs in proportion to the pixels of its images, hardly to their channels (only the
+# first layer sees them): per step of 64 images the small CNN takes 1.02 / 4.08 / 16.3
+# GFLOP at 32x32 / 64x64 / 128x128 RGB (3.78 and 15.1 grey at 64 and 128), ResNet-18
+# 13.9 / 55.6 / 222 (54.0 and 216 grey); on one thread of a shared 2-core Xeon (AVX-512,
+# 1.0-1.4 cores busy with other work) 0.027 / 0.18 / 0.73 s and 0.26 / 0.82 / 2.3 s
+# (python -m benchmarks.image_sizes: benchmarks/results/image_sizes/rows.json). With the
+# budgets fixed in steps, a folder of 5,000 64x64 RGB images compared none, weighted,
+# logit_adjusted, ros, smote and deepsmote with one seed in a projected 43 min: its
+# 3,749 training images (25% held out for the test) took the small schedule, 7
+# classifier fits a cell (2 rates on 3 folds, the refit; 28 min) and 4 DeepSMOTE fits of
+# 30 epochs (13 min); with 5,000 training images, 131 min (ResNet-18's 7 fits: 60 min).
+# So n images of H x W pixels are sized as n * f images of 32x32, f = H * W / 1,024:
+# * the schedule is the large one from n * f = 5,000 on: one learning rate, so a cell
+#   fits once, and DeepSMOTE trains 10 epochs. The generators' budgets stay as they are:
+#   DeepSMOTE's epochs already grow with the set, and its step costs no more at 64x64
+#   than at 32x32 (9.0 against 12.9 GFLOP: above 32x32 its decoder leaves the paper's
+#   geometry); the small schedule's BAGAN-GP 600 + 600 steps are the least the digits
+#   showed to work;
+# * every classifier's step budget is divided by f, so that a fit costs about what it
+#   costs at 32x32 (at 64x64 the small CNN trains 781 steps: 10 passes over 5,000 images);
+# * ResNet-18 leaves the default classifiers (--classifiers adds it back): at 64x64 its
+#   156 steps are 2 passes over 5,000 images, and its 7 fits would add 15 min.
+# Projected with this rule: 18.5 min (3,749 training images) and 19.2 min (5,000) at
+# 64x64 RGB; 30 and 34 min at 128x128. f stops at 16 (128x128, the largest size
+# measured): the small CNN's 195 steps there are 2.5 passes over 5,000 images, and fewer
+# would hardly train it, so larger images cost more per fit than 32x32 ones.
+_REFERENCE_PIXELS = 32 * 32
+_MAX_PIXEL_FACTOR = 16
 # The paper preset's BAGAN-GP resizes images from this side on (the thesis's datasets).
 _THESIS_MIN_SIDE = 28
 
 
+def _pixel_factor(size: DataSize) -> float:
+    """How many 32x32 images one training image weighs: its pixels over 1,024, from 1 to
+    16 (see ``_REFERENCE_PIXELS``)."""
+    if size.image_shape is None:
+        return 1.0
+    height, width = size.image_shape[1:]
+    return min(max(height * width / _REFERENCE_PIXELS, 1.0), _MAX_PIXEL_FACTOR)
+
+
+def _fast_schedule(size: DataSize) -> dict:
+    """The fast preset's schedule for ``size``: by its weight in 32x32 images, with the
+    classifiers' steps divided by the pixel factor for images larger than 32x32."""
+    factor = _pixel_factor(size)
+    large = size.n_images * factor >= _LARGE_TRAINING_SET
+    schedule = _FAST_SCHEDULES["large" if large else "small"]
+    if factor == 1:
+        return schedule
+
+    def fewer_steps(params: dict) -> dict:
+        return {
+            name: round(value / factor) if name == "max_steps" else value
+            for name, value in params.items()
+        }
+
+    return {
+        **schedule,
+        "classifier": fewer_steps(schedule["classifier"]),
+        "resnet": fewer_steps(schedule["resnet"]),
+        "default_classifiers": tuple(
+            name for name in schedule["default_classifiers"] if name != "resnet18"
+        ),
+    }
+
+
 def _fast(size: DataSize) -> Preset:
-    schedule = _FAST_SCHEDULES["small" if size.n_images < _LARGE_TRAINING_SET else "large"]
+    schedule = _fast_schedule(size)
     samplers = _classic_samplers() + (
         SamplerSpec(
             "deepsmote",
@@ -399,7 +463,13 @@ def get_preset(name: str = "fast", dataset: str | DataSize = "digits") -> Preset
       batch 32, two learning rates on 3 folds); from 5,000 on (the 28x28 and 32x32
       profiles) the short one (DeepSMOTE 10 epochs, BAGAN-GP 5 + 8 epochs, classifiers
       3,125 steps at batch 64, ResNets 625 steps with the ImageNet stem, one learning
-      rate on 2 folds, ResNet-18 among the default classifiers).
+      rate on 2 folds, ResNet-18 among the default classifiers). Images larger than
+      32x32 pixels weigh as ``f = H * W / 1,024`` images of 32x32 (``f`` at most 16,
+      the weight of 128x128; channels do not count), so that a classifier's fit costs
+      about what it costs at 32x32: the schedule is chosen by ``f`` times the number of
+      images, every classifier's step budget is divided by ``f`` (64x64: the small CNN
+      781 steps, ResNets 156; 128x128: 195 and 39), the generators' budgets stay, and
+      ResNet-18 is not a default classifier.
     * ``"paper"``: the thesis's generator settings of the dataset named, else those of
       CIFAR-10 for colour images and of MNIST for the others; BAGAN-GP resizes images
       of at least 28 pixels to 64x64, as its reference code does.
@@ -429,6 +499,10 @@ def get_preset(name: str = "fast", dataset: str | DataSize = "digits") -> Preset
     >>> custom = DataSize.of(np.zeros((9000, 1, 28, 28)), np.arange(9000) % 10)
     >>> get_preset("fast", custom).sampler("deepsmote").params["epochs"]
     10
+    >>> photos = DataSize(3750, (3, 64, 64), (1875, 1875))  # weighs 15,000 32x32 images
+    >>> preset = get_preset("fast", photos)
+    >>> preset.classifier("small_cnn").params["max_steps"], preset.default_classifiers
+    (781, ('small_cnn',))
     """
     size = dataset if isinstance(dataset, DataSize) else DataSize.of_dataset(dataset)
     if name == "fast":
