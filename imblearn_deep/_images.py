@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -277,6 +278,9 @@ class PixelRange:
     def scale(self, X: np.ndarray) -> np.ndarray:
         """Map caller values to float32, ``[-1, 1]`` on the fitted range (flat per sample).
 
+        The arithmetic is float64, a chunk of rows at a time, so that no float64 copy of
+        the whole of ``X`` is made (the values are those of the whole array in one go).
+
         Raises
         ------
         ValueError
@@ -287,40 +291,168 @@ class PixelRange:
         UserWarning
             If values lie more than one range width outside the fitted range.
         """
-        flat = _flatten(X).astype(np.float64)
+        flat = _flatten(X)
+        self.check_values(flat, stacklevel=3)
+        return self._scaled_copy(flat)
+
+    def _scaled_copy(self, flat: np.ndarray) -> np.ndarray:
+        scaled = np.empty(flat.shape, np.float32)
+        for rows in _row_chunks(flat):
+            scaled[rows] = self._scaled(flat[rows])
+        return scaled
+
+    def _scaled(self, values: np.ndarray) -> np.ndarray:
+        """The float64 arithmetic of :meth:`scale`, value by value, on whole samples
+        (for tabular data the last axis is the features), unchecked.
+
+        Elementwise, so that any rows cast to float32 are :meth:`scale`'s values of those
+        rows bit for bit: what :class:`ScaledImages` scales a batch with.
+        """
         # Divided before doubled, so that a span near the float64 limit cannot overflow.
-        scaled = (flat - self.low) / self._span() * 2.0 - 1.0
-        if scaled.size:
-            lowest, highest = float(scaled.min()), float(scaled.max())
-            if not (-_FLOAT32_MAX <= lowest and highest <= _FLOAT32_MAX):
-                raise ValueError(
-                    f"X has values so far outside the range seen at fit "
-                    f"{_describe(self.low, self.high)} that they overflow float32 once "
-                    f"scaled (the fitted range maps to [-1, 1]; these map to "
-                    f"[{lowest:.3g}, {highest:.3g}])."
-                )
-            bound = 1.0 + 2.0 * FAR_OUTSIDE_WIDTHS
-            if lowest < -bound or highest > bound:
-                warnings.warn(
-                    f"X has values far outside the range seen at fit "
-                    f"{_describe(self.low, self.high)}: the fitted range maps to [-1, 1], "
-                    f"these values to [{lowest:.3g}, {highest:.3g}], where the networks "
-                    "extrapolate.",
-                    UserWarning,
-                    stacklevel=3,
-                )
-        return scaled.astype(np.float32)
+        return (values.astype(np.float64) - self.low) / self._span() * 2.0 - 1.0
+
+    def check_values(self, X: np.ndarray, *, stacklevel: int = 2) -> None:
+        """Check that ``X`` scales to finite float32 values near ``[-1, 1]``.
+
+        The scaling is monotonic in each value, so the scaled extremes are those of the
+        extreme values of ``X`` (per feature for tabular data): the check reads ``X``
+        without a scaled copy of it.
+
+        Parameters
+        ----------
+        X : ndarray
+            Samples in the caller's layout (or flat rows).
+        stacklevel : int, default=2
+            Where the warning points, as :func:`warnings.warn`'s ``stacklevel`` counted
+            from the caller of this method (1: the caller).
+
+        Raises
+        ------
+        ValueError
+            If scaled values overflow float32 (values far outside the fitted range).
+
+        Warns
+        -----
+        UserWarning
+            If values lie more than one range width outside the fitted range.
+        """
+        flat = _flatten(X)
+        if not flat.size:
+            return
+        axis = None if np.ndim(self.low) == 0 else 0
+        extremes = np.stack([flat.min(axis=axis), flat.max(axis=axis)]).reshape(2, -1)
+        ends = self._scaled(extremes)
+        lowest, highest = float(ends[0].min()), float(ends[1].max())
+        if not (-_FLOAT32_MAX <= lowest and highest <= _FLOAT32_MAX):
+            raise ValueError(
+                f"X has values so far outside the range seen at fit "
+                f"{_describe(self.low, self.high)} that they overflow float32 once "
+                f"scaled (the fitted range maps to [-1, 1]; these map to "
+                f"[{lowest:.3g}, {highest:.3g}])."
+            )
+        bound = 1.0 + 2.0 * FAR_OUTSIDE_WIDTHS
+        if lowest < -bound or highest > bound:
+            warnings.warn(
+                f"X has values far outside the range seen at fit "
+                f"{_describe(self.low, self.high)}: the fitted range maps to [-1, 1], "
+                f"these values to [{lowest:.3g}, {highest:.3g}], where the networks "
+                "extrapolate.",
+                UserWarning,
+                stacklevel=stacklevel + 1,
+            )
 
     def unscale(self, Z: np.ndarray) -> np.ndarray:
-        """Map network outputs back to the caller's range and dtype (flat per sample)."""
-        flat = _flatten(Z).astype(np.float64)
-        values = np.clip((flat + 1.0) / 2.0 * self._span() + self.low, self.low, self.high)
+        """Map network outputs back to the caller's range and dtype (flat per sample).
+
+        Like :meth:`scale`, the float64 arithmetic runs a chunk of rows at a time.
+        """
+        flat = _flatten(Z)
+        restored = np.empty(flat.shape, self.dtype)
+        for rows in _row_chunks(flat):
+            restored[rows] = self._unscale_rows(flat[rows])
+        return restored
+
+    def _unscale_rows(self, flat: np.ndarray) -> np.ndarray:
+        values = np.clip(
+            (flat.astype(np.float64) + 1.0) / 2.0 * self._span() + self.low, self.low, self.high
+        )
         if self.dtype == np.bool_:
             # Casting would make every non-zero value True; the middle of [0, 1] splits.
             return values > 0.5
         if np.issubdtype(self.dtype, np.integer):
             values = np.clip(np.rint(values), *_castable_bounds(self.dtype))
         return values.astype(self.dtype, copy=False)
+
+
+# Values a chunk of :meth:`PixelRange.scale` and :meth:`PixelRange.unscale` holds: their
+# float64 working arrays are 8 MB each, not copies of the whole set (0.38 GB each for
+# 60,000 images of 28x28).
+_CHUNK_VALUES = 2**20
+
+
+def _row_chunks(flat: np.ndarray) -> Iterator[slice]:
+    """Slices of whole rows of ``flat`` of about ``_CHUNK_VALUES`` values each."""
+    step = max(1, _CHUNK_VALUES // max(flat.shape[1], 1))
+    for start in range(0, len(flat), step):
+        yield slice(start, start + step)
+
+
+class ScaledImages:
+    """Network input that is scaled when it is read: a batch at a time, not the whole set.
+
+    Holds the caller's array (uint8 images stay uint8) in the networks' layout;
+    ``images[key]`` is ``pixel_range.scale(X)`` in that layout, indexed by ``key``,
+    bit for bit (float32). A classifier's data loader reads its batches from it, so
+    that training and prediction hold no float32 copy of the set (four times the size
+    of uint8 images) and no float64 working copies. ``np.asarray(images)`` scales the
+    whole set. The values are checked at prediction with
+    :meth:`PixelRange.check_values`, not here.
+
+    Parameters
+    ----------
+    X : ndarray
+        Validated samples in the caller's layout (the fitted or the prediction input).
+    layout : ImageLayout
+        The fitted layout (to the networks' layout without a copy when possible).
+    pixel_range : PixelRange
+        The fitted value range.
+
+    Examples
+    --------
+    >>> X = np.array([[[0, 8], [16, 4]]], dtype=np.uint8)  # one 2×2 image
+    >>> layout = ImageLayout.from_array(X)
+    >>> images = ScaledImages(X, layout, PixelRange.fit(X, layout))
+    >>> images.shape, images[0].tolist()
+    ((1, 1, 2, 2), [[[-1.0, 0.0], [1.0, -0.5]]])
+    """
+
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, X: np.ndarray, layout: ImageLayout, pixel_range: PixelRange):
+        self.raw = layout.to_net(X)
+        self.pixel_range = pixel_range
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the network input, ``(n, C, H, W)`` or ``(n, features)``."""
+        return self.raw.shape
+
+    @property
+    def ndim(self) -> int:
+        """Dimensions of the network input."""
+        return self.raw.ndim
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, key) -> np.ndarray:
+        return self.pixel_range._scaled(self.raw[key]).astype(np.float32)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if copy is False:
+            raise ValueError("ScaledImages scales its values when read: it cannot be viewed.")
+        scaled = self.pixel_range._scaled_copy(_flatten(self.raw)).reshape(self.shape)
+        return scaled if dtype is None else scaled.astype(dtype, copy=False)
 
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)

@@ -131,16 +131,24 @@ class BaseDeepOverSampler(CallbackSupportMixin, BaseOverSampler):
             # ``generate`` would draw from half-trained networks.
             del self.classes_
             raise
+        # The float32 training set is not needed to generate: freed before the images are.
+        del X_net
 
         generation = task.subtask("generate")
-        X_parts, y_parts, origins = [X], [y], []
+        # Filled class by class in the caller's dtype: neither the synthetic images in
+        # float32 nor the resampled set twice (parts and their concatenation) are held.
+        n_new = sum(n for n in self.sampling_strategy_.values() if n > 0)
+        X_res = np.empty((len(X) + n_new, *X.shape[1:]), X.dtype)
+        X_res[: len(X)] = X
+        y_parts, origins = [y], []
+        start = len(X)
         for label, n_samples in self.sampling_strategy_.items():
             if n_samples > 0:
                 samples, origin = self._generate_scaled(label, n_samples, rng, device)
-                X_parts.append(samples)
+                X_res[start : start + n_samples] = self._to_caller(samples)
+                start += n_samples
                 y_parts.append(np.full(n_samples, label, dtype=y.dtype))
                 origins.append(origin)
-        X_res = np.concatenate([X_parts[0], *map(self._to_caller, X_parts[1:])])
         fields = self._empty_provenance()
         self.sample_provenance_ = {
             "class": np.concatenate([y[:0], *y_parts[1:]]),
@@ -179,14 +187,18 @@ class BaseDeepOverSampler(CallbackSupportMixin, BaseOverSampler):
         """Evaluate ``forward`` on ``inputs`` (CPU tensors) in chunks, without gradients,
         with ``modules`` moved to ``device`` for the call; returns float32 numpy."""
         chunks = zip(*(tensor.split(GENERATION_BATCH) for tensor in inputs), strict=True)
+        outputs, start, finite = None, 0, True
         with modules_on(modules, device), torch.no_grad(), autocast(device, self.precision_):
-            outputs = np.concatenate(
-                [
-                    forward(*(to_device(t, device) for t in chunk)).float().cpu().numpy()
-                    for chunk in chunks
-                ]
-            )
-        if not np.isfinite(outputs).all():
+            for chunk in chunks:
+                output = forward(*(to_device(t, device) for t in chunk)).float().cpu().numpy()
+                if outputs is None:
+                    # Filled chunk by chunk: the chunks and their concatenation, each the
+                    # size of a class's synthetic images, are not held together.
+                    outputs = np.empty((len(inputs[0]), *output.shape[1:]), np.float32)
+                outputs[start : start + len(output)] = output
+                start += len(output)
+                finite = finite and bool(np.isfinite(output).all())
+        if not finite:
             # Weights can turn NaN in the last update, after the last loss was recorded.
             raise TrainingDivergedError(
                 f"{type(self).__name__}: the trained networks output NaN or infinite values; "

@@ -15,8 +15,9 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.dataset import Dataset
 
-from .._images import ARRAY_CHECKS, ImageLayout, PixelRange
+from .._images import ARRAY_CHECKS, ImageLayout, PixelRange, ScaledImages
 from .._torch.loop import n_minibatches
 from ..nets.classifiers import ARCHITECTURES
 from ._augmentation import check_augmentation
@@ -25,11 +26,26 @@ from ._augmentation import check_augmentation
 _BATCHNORM_ARCHITECTURES = frozenset(ARCHITECTURES) - {"mlp", "squeezenet1_1"}
 
 
+class ScaledImagesDataset(Dataset):
+    """skorch's :class:`~skorch.dataset.Dataset` over :class:`~imblearn_deep._images.ScaledImages`
+    that scales a whole batch at once.
+
+    A data loader asks a dataset with ``__getitems__`` for a batch's samples in one call:
+    the batch is scaled in one pass instead of sample by sample, into the samples
+    skorch's ``Dataset`` would have given one at a time (the same tensors once collated).
+    """
+
+    def __getitems__(self, indices: list[int]) -> list[tuple]:
+        X = self.X[np.asarray(indices)]
+        labels = [None] * len(indices) if self.y is None else self.y[indices]
+        return [self.transform(x, label) for x, label in zip(X, labels, strict=True)]
+
+
 class DataMixin:
     """Input validation, scaling and label encoding of
     :class:`~imblearn_deep.classifiers.CNNClassifier` (see the module docstring)."""
 
-    def _setup(self, X, y, classes) -> tuple[np.ndarray, np.ndarray]:
+    def _setup(self, X, y, classes) -> tuple[ScaledImages, np.ndarray]:
         """Validate fit data and learn layout, pixel range, labels and class weights."""
         X, y = validate_data(self, X, y, reset=True, allow_nd=True, **ARRAY_CHECKS)
         check_classification_targets(y)
@@ -68,7 +84,8 @@ class DataMixin:
         codes = self._encode(y)
         self.class_counts_ = np.bincount(codes, minlength=len(label_encoder.classes_))
         self.class_weight_ = self._compute_class_weight(codes)
-        return self._to_net(X), codes
+        # The fitted range is X's own: nothing to check.
+        return ScaledImages(X, layout, self.pixel_range_), codes
 
     def _resolve_image_shape(self, X: np.ndarray):
         """``image_shape`` with a ``-1`` entry inferred from the values per sample."""
@@ -112,12 +129,15 @@ class DataMixin:
             )
         return np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()])
 
-    def _to_net(self, X: np.ndarray) -> np.ndarray:
-        # Scaled copy: never writes into X (it may be a read-only memmap).
-        return np.ascontiguousarray(self.layout_.to_net(self.pixel_range_.scale(X)))
+    def _to_net(self, X: np.ndarray) -> ScaledImages:
+        # Scaled a batch at a time as the network reads it (never written into: X may be
+        # a read-only memmap); its values are checked here, once.
+        self.pixel_range_.check_values(X, stacklevel=4)
+        return ScaledImages(X, self.layout_, self.pixel_range_)
 
-    def _check_X(self, X) -> np.ndarray:
-        """Validate prediction input against the fitted layout and scale it."""
+    def _check_X(self, X) -> ScaledImages:
+        """Validate prediction input against the fitted layout; the network input, scaled
+        as it is read."""
         ndim = X.ndim if isinstance(getattr(X, "ndim", None), int) else np.asarray(X).ndim
         if ndim <= 2:
             # Flat input (either fitted layout): scikit-learn's checks, feature names and
@@ -173,4 +193,4 @@ class DataMixin:
         (3, 1, 8, 8)
         """
         check_is_fitted(self)
-        return self._check_X(X)
+        return np.asarray(self._check_X(X))

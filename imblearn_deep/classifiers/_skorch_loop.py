@@ -12,7 +12,7 @@ hooks that this package needs changed, and nothing else:
 * **Precision**: autocast, channels-last batches, float32 outputs; under float16 a loss
   scaler in the optimiser step.
 * **Batches**: a seeded shuffle that never yields a batch of one, balanced batches, the
-  prediction batch size.
+  prediction batch size; images scaled a batch at a time as they are read.
 * **Progress**: epochs reported to scikit-learn's callbacks after skorch's own.
 
 The mixin reads the parameters and fitted attributes of ``CNNClassifier`` (``max_steps``,
@@ -25,13 +25,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 from skorch.callbacks import Callback
-from skorch.dataset import ValidSplit, unpack_data
+from skorch.dataset import Dataset, ValidSplit, unpack_data
 from skorch.utils import TeeGenerator
 from torch.utils.data import DataLoader, RandomSampler, SequentialSampler, Subset
 
+from .._images import ScaledImages
 from .._schedules import find_step_budget
 from .._torch.devices import autocast, fused_options, to_device
 from ._batches import BalancedBatchSampler, MergeLastBatchSampler
+from ._data import ScaledImagesDataset
 
 __all__ = ["SkorchLoopMixin", "is_true"]
 
@@ -202,6 +204,18 @@ class SkorchLoopMixin:
         self.grad_scaler_.step(self.optimizer_)
         self.grad_scaler_.update()
         return step
+
+    def get_dataset(self, X, y=None):
+        """skorch's dataset; images scaled as they are read
+        (:class:`~imblearn_deep._images.ScaledImages`) are read a batch at a time when
+        ``dataset`` is skorch's own."""
+        if (
+            isinstance(X, ScaledImages)
+            and self.dataset is Dataset
+            and not self.get_params_for("dataset")
+        ):
+            return ScaledImagesDataset(X, y)
+        return super().get_dataset(X, y)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         """Training and validation datasets (``train_split``, or the early-stopping split)."""
