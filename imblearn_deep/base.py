@@ -20,7 +20,7 @@ import torch
 from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_target_type
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._fit_tasks import CallbackSupportMixin, EpochTasks, FitTask
@@ -35,6 +35,7 @@ from ._torch.devices import (
 )
 from ._torch.loop import EpochCallback, PrintProgress, StopOnNonFinite, TrainingDivergedError
 from ._torch.rng import draw_seed, seeded
+from ._torch.threads import torch_threads
 
 __all__ = ["BaseDeepOverSampler"]
 
@@ -83,6 +84,7 @@ class BaseDeepOverSampler(CallbackSupportMixin, BaseOverSampler):
         "precision": [StrOptions(set(PRECISION_OPTIONS))],
         "compile": ["boolean", dict],
         "device": [str, torch.device],
+        "n_threads": [None, Interval(Integral, 1, None, closed="left"), Options(Integral, {-1})],
         "verbose": ["verbose"],
     }
 
@@ -114,6 +116,11 @@ class BaseDeepOverSampler(CallbackSupportMixin, BaseOverSampler):
         return check_sampler_X_y(self, X, y, **ARRAY_CHECKS)
 
     def _fit_resample(self, X: np.ndarray, y: np.ndarray):
+        # The threads of the whole call, training and generation alike.
+        with torch_threads(self.n_threads):
+            return self._fit_and_generate(X, y)
+
+    def _fit_and_generate(self, X: np.ndarray, y: np.ndarray):
         task = FitTask.root(self, "fit_resample", len(self._training_stages) + 1, X, y)
         self.image_layout_ = ImageLayout.from_array(X, self.image_shape)
         self.pixel_range_ = PixelRange.fit(X, self.image_layout_)
@@ -233,8 +240,14 @@ class BaseDeepOverSampler(CallbackSupportMixin, BaseOverSampler):
             )
         rng = check_random_state(random_state)
         device = resolve_device(self.device)
-        samples, _ = self._generate_scaled(class_label, n_samples, rng, device)
+        with torch_threads(self.n_threads):
+            samples, _ = self._generate_scaled(class_label, n_samples, rng, device)
         return self._to_caller(samples)
+
+    def __setstate__(self, state):
+        # Pickled before n_threads existed: it then left torch's threads as they were.
+        state.setdefault("n_threads", None)
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -276,6 +289,13 @@ SHARED_PARAMETER_DOCS = {
         Where the networks train: ``"auto"`` takes CUDA when available, else the CPU.
         Fitted networks are kept on the CPU, so a fitted sampler pickles and loads on
         any machine; seeded runs are bit-identical on the CPU.""",
+    "n_threads": """n_threads : int or None, default=1
+        CPU threads of ``fit_resample`` and ``generate``, set for the call and restored
+        after it; ``-1``: every CPU this process may use; ``None``: torch's setting as
+        it is (``torch.set_num_threads``). One thread by default: torch's default of one
+        per core slowed these networks down by 10x and more when other processes
+        computed too, and a seeded fit's images depend on the thread count, so a count
+        that followed the load would not repeat (the user guide's "Threads").""",
     "verbose": """verbose : int, default=0
         Print one line of losses per epoch when positive.""",
     "fitted": """sampling_strategy_ : dict

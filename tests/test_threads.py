@@ -4,7 +4,7 @@ import pytest
 import torch
 from skorch.callbacks import Callback
 
-from imblearn_deep import CNNClassifier
+from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE
 from imblearn_deep._torch.threads import resolve_threads, usable_cpus
 from imblearn_deep.comparison import get_preset
 from imblearn_deep.datasets import load_imbalanced
@@ -57,3 +57,31 @@ def test_minus_one_is_every_usable_cpu_and_nonsense_is_refused():
     X, y, _, _ = load_imbalanced("digits")
     with pytest.raises(ValueError, match="n_threads"):
         CNNClassifier(n_threads=0, max_epochs=1).fit(X, y)
+
+
+class _DeepSMOTESeeingThreads(DeepSMOTE):
+    def _fit_networks(self, *args, **kwargs):
+        self.seen_threads_ = torch.get_num_threads()
+        return super()._fit_networks(*args, **kwargs)
+
+
+@pytest.mark.parametrize("n_threads, expected", [(1, 1), (None, 2)])
+def test_the_samplers_fit_with_their_threads_and_restore_the_callers(
+    two_threads, n_threads, expected
+):
+    X, y, _, _ = load_imbalanced("digits")
+    sampler = _DeepSMOTESeeingThreads(
+        epochs=1, hidden_channels=4, latent_dim=4, k_neighbors=2, n_threads=n_threads
+    )
+    sampler.fit_resample(X, y)
+    assert sampler.seen_threads_ == expected
+    assert torch.get_num_threads() == 2
+    sampler.generate(3, y[0], random_state=0)
+    assert torch.get_num_threads() == 2
+
+
+def test_samplers_default_to_one_thread_and_the_comparison_builds_them_with_none():
+    assert DeepSMOTE().n_threads == 1 and BAGANGP().n_threads == 1
+    preset = get_preset("fast")
+    assert preset.sampler("deepsmote").build().n_threads is None
+    assert preset.sampler("bagangp").build().n_threads is None

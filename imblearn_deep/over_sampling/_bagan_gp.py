@@ -161,6 +161,8 @@ class BAGANGP(BaseDeepOverSampler):
 
     {device}
 
+    {n_threads}
+
     {verbose}
 
     Attributes
@@ -232,6 +234,9 @@ class BAGANGP(BaseDeepOverSampler):
         "lr_schedule": None,
         "lr_warmup": 0.1,
         "compile": False,
+        # The comparison sets its fits' threads itself (Execution.threads) and builds
+        # its samplers with None, which leaves them.
+        "n_threads": None,
     }
 
     _parameter_constraints: dict = {
@@ -279,6 +284,7 @@ class BAGANGP(BaseDeepOverSampler):
         precision="float32",
         compile=False,
         device="auto",
+        n_threads=1,
         verbose=0,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -304,6 +310,7 @@ class BAGANGP(BaseDeepOverSampler):
         self.precision = precision
         self.compile = compile
         self.device = device
+        self.n_threads = n_threads
         self.verbose = verbose
 
     def _network_shape(self) -> tuple[int, ...]:

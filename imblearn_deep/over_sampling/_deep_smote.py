@@ -123,6 +123,8 @@ class DeepSMOTE(BaseDeepOverSampler):
 
     {device}
 
+    {n_threads}
+
     {verbose}
 
     Attributes
@@ -195,6 +197,9 @@ class DeepSMOTE(BaseDeepOverSampler):
         "lr_warmup": 0.1,
         "compile": False,
         "synthesis": "decode",
+        # The comparison sets its fits' threads itself (Execution.threads) and builds
+        # its samplers with None, which leaves them.
+        "n_threads": None,
     }
 
     _parameter_constraints: dict = {
@@ -232,6 +237,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         precision="float32",
         compile=False,
         device="auto",
+        n_threads=1,
         verbose=0,
     ):
         super().__init__(sampling_strategy=sampling_strategy)
@@ -252,6 +258,7 @@ class DeepSMOTE(BaseDeepOverSampler):
         self.precision = precision
         self.compile = compile
         self.device = device
+        self.n_threads = n_threads
         self.verbose = verbose
 
     _training_stages = ("autoencoder",)
