@@ -61,7 +61,8 @@ def _variants(preset: Preset) -> list:
             deepsmote,
             name="judged",
             estimator=JudgeFilter,
-            params={"sampler": DeepSMOTE(**deepsmote.params)},
+            # As it ran: the run set the threads (n_threads=None leaves them).
+            params={"sampler": DeepSMOTE(**deepsmote.params, n_threads=None)},
         ),
     ]
 

@@ -90,6 +90,19 @@ def per_class(value) -> str | None:
     return "must map class labels to numbers in [0, 1]"
 
 
+def ratio(value) -> str | None:
+    # A spread ratio: 0 for copies of one image, above 1 for more variety than the data.
+    if value is None or (is_number(value) and value >= 0):
+        return None
+    return "must be a number ≥ 0 or null"
+
+
+def per_class_ratio(value) -> str | None:
+    if isinstance(value, dict) and all(ratio(v) is None for v in value.values()):
+        return None
+    return "must map class labels to numbers ≥ 0 or null"
+
+
 def matrix(value) -> str | None:
     rows = value if isinstance(value, list) else None
     if (

@@ -24,6 +24,7 @@ from .._torch.loop import loss_names
 from ..datasets import DATASETS
 from ._artifacts import read_sample_images
 from ._confine import confined, safe_name
+from ._quality import diversity
 from ._store import FIGURES_DIR, atomic_write, jsonable, move_aside
 from ._tables import by_method, class_names, mean_std
 
@@ -303,6 +304,20 @@ def _artifact(row: dict, output: Path) -> dict[str, np.ndarray] | None:
         return None
 
 
+def _diversity_caption(row: dict) -> str:
+    """The diversity of the grid's synthetic images, for its caption: the number beside
+    what the eye sees in the grid, and the flag when they collapsed."""
+    summary = diversity([row])
+    if summary is None:
+        return ""
+    names = dict(zip(map(str, row["classes"]), class_names(row, row["classes"]), strict=True))
+    flag = "; collapsed" if summary.collapsed else ""
+    return (
+        f" (diversity {summary.median:.2f}, lowest class "
+        f"{names.get(summary.lowest_class, summary.lowest_class)} {summary.lowest:.2f}{flag})"
+    )
+
+
 def _draw(Figure, rows: list[dict], output: Path, dataset: str) -> list[tuple[str, str]]:
     folder = output / FIGURES_DIR
     # File names built from record fields go through the one sanitiser.
@@ -332,7 +347,7 @@ def _draw(Figure, rows: list[dict], output: Path, dataset: str) -> list[tuple[st
             name = folder / f"{stem}_images.png"
             made.append(
                 (
-                    f"{label}: real and synthetic images",
+                    f"{label}: real and synthetic images{_diversity_caption(with_images[0])}",
                     _plot_images(Figure, saved, with_images[0], name),
                 )
             )

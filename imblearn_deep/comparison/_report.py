@@ -18,6 +18,7 @@ from pathlib import Path
 from ..datasets import DATASETS
 from ._figures import write_figures
 from ._identical import identical_section
+from ._quality import COLLAPSE_CLASS, COLLAPSE_MEDIAN, diversity
 from ._row import BALANCED_TEST, report_columns
 from ._stats import paired_section, ranks_across_datasets
 from ._store import FIGURES_DIR, REPORT, ResultsStore, atomic_write
@@ -132,11 +133,14 @@ def _params_table(rows: list[dict]) -> str:
 
 
 def _quality_table(rows: list[dict]) -> str | None:
-    """Label fidelity and Fréchet distance of the synthetic images, or None without any."""
+    """Label fidelity, Fréchet distance and diversity of the synthetic images, or None
+    without any."""
     measured = [r for r in rows if r["status"] == "ok" and r.get("label_fidelity") is not None]
     if not measured:
         return None
     classes = measured[0]["classes"]
+    names = _class_names(measured[0], classes)
+    by_label = dict(zip(map(str, classes), names, strict=True))
     body = []
     for group in by_method(measured).values():
         per_class = [
@@ -156,12 +160,52 @@ def _quality_table(rows: list[dict]) -> str | None:
                 group[0]["classifier_label"],
                 _fmt([r["label_fidelity"] for r in group]),
                 _fmt([r["frechet_mean"] for r in group if r.get("frechet_mean") is not None], 2),
+                _diversity_cell(group, by_label),
                 *per_class,
             ]
         )
-    names = _class_names(measured[0], classes)
-    header = ["Sampler", "Judge", "Label fidelity", "Class Fréchet (mean)", *names]
+    header = [
+        "Sampler",
+        "Judge",
+        "Label fidelity",
+        "Class Fréchet (mean)",
+        "Diversity (lowest class)",
+        *names,
+    ]
     return markdown_table(header, body)
+
+
+def _diversity_cell(group: list[dict], names: dict[str, str]) -> str:
+    """The median within-class spread ratio over seeds, its lowest class, and the flag."""
+    summary = diversity(group)
+    if summary is None:
+        return "–"
+    median = _fmt([r["diversity"] for r in group if r.get("diversity") is not None], 2)
+    lowest = f"{names.get(summary.lowest_class, summary.lowest_class)}: {summary.lowest:.2f}"
+    return f"{median} ({lowest})" + (" **collapsed**" if summary.collapsed else "")
+
+
+def _diversity_note(rows: list[dict]) -> str | None:
+    """What the diversity column measures, and the methods whose synthetic images
+    collapsed; None without diversity."""
+    measured = [r for r in rows if r["status"] == "ok" and r.get("diversity") is not None]
+    if not measured:
+        return None
+    collapsed = dict.fromkeys(
+        group[0]["sampler_label"]
+        for group in by_method(measured).values()
+        if diversity(group).collapsed
+    )
+    verdict = f"**Collapsed: {', '.join(collapsed)}.** " if collapsed else ""
+    return (
+        f"{verdict}Diversity is the within-class spread of the synthetic images: the mean "
+        "pixel distance between two of a class's synthetic images over the same between "
+        "two of its real images (median over classes, and the lowest class; 1: as varied "
+        f"as the real images, 0: one image repeated). Below {COLLAPSE_MEDIAN} at the "
+        f"median, or below {COLLAPSE_CLASS} in a class, a method is flagged collapsed: its "
+        "images of a class are near-copies of a few, which label fidelity and the Fréchet "
+        "distance do not show.\n"
+    )
 
 
 def _cost_table(rows: list[dict]) -> str:
@@ -478,6 +522,9 @@ def _write_report(rows: list[dict], output: Path, *, redraw: bool) -> Path:
                     "images only; label fidelity overall, then per class)\n",
                     quality + "\n",
                 ]
+                note = _diversity_note(ok)
+                if note:
+                    parts.append(note)
             parts += [
                 "### Best parameters per seed\n",
                 _params_table(ok) + "\n",

@@ -123,6 +123,9 @@ class Row(TypedDict, total=False):
     label_fidelity_per_class: PerClass
     frechet_mean: Annotated[float | None, check.optional_number]
     frechet_per_class: Annotated[dict[str, float | None], check.optional_per_class_number]
+    # within-class spread ratios (metrics.class_spread_ratios, pixels): median, per class
+    diversity: Annotated[float | None, check.ratio]
+    diversity_per_class: Annotated[dict[str, float | None], check.per_class_ratio]
     quality_samples: Count
     # -- seconds
     seconds: Seconds
@@ -176,6 +179,7 @@ CSV_LEFT_OUT = (
     "balanced_test_class_counts",
     "label_fidelity_per_class",
     "frechet_per_class",
+    "diversity_per_class",
     "rank",
 )
 
@@ -281,6 +285,7 @@ _REQUIRED_BY_STATUS = {
 _TOGETHER = (
     _heldout_fields(BALANCED_TEST),
     ("label_fidelity", "label_fidelity_per_class"),
+    ("diversity", "diversity_per_class"),
     ("clf_steps", "clf_images_seen"),
 )
 

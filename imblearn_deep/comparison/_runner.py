@@ -310,8 +310,9 @@ def run_comparison(
     quality : bool, default=True
         Measure each resampling cell's synthetic images (up to 200 per class) with a
         judge trained on the real training images only, once per seed and classifier
-        (the user guide's "Quality of the synthetic images"): ``label_fidelity`` and
-        ``frechet_mean`` / ``frechet_per_class`` in the rows. Never used for selection.
+        (the user guide's "Quality of the synthetic images"): ``label_fidelity``,
+        ``frechet_mean`` / ``frechet_per_class`` and ``diversity`` /
+        ``diversity_per_class`` in the rows. Never used for selection.
     search : {"auto", "always"}, default="auto"
         ``"auto"``: a cell whose grid has a single setting is fitted once on the training
         set and scored on the test set, without cross-validation (there is nothing to

@@ -1,6 +1,6 @@
 """Quality of synthetic images and the scores of the comparison.
 
-Two measures of synthetic-sample quality that need no download:
+Three measures of synthetic-sample quality that need no download:
 
 * :func:`label_fidelity`: the share of synthetic images that a classifier trained on
   *real* data assigns to the class they were generated for.
@@ -9,6 +9,9 @@ Two measures of synthetic-sample quality that need no download:
   Heusel et al. 2017), computed per class on the features of a domain network trained on
   the real data instead of ImageNet's Inception. :func:`classifier_features` gives the
   penultimate-layer features of a fitted :class:`~imblearn_deep.CNNClassifier`.
+* :func:`class_spread_ratios`: how varied each class's synthetic images are, as the mean
+  pairwise distance among them divided by the same among the class's real images (near
+  0 for a generator that repeats one image per class, which the two above can miss).
 
 And the scorers the comparison uses with ``GridSearchCV`` (:data:`macro_f1_scorer`,
 :data:`g_mean_scorer`, :data:`SCORERS`), all derived from one list, :data:`SCORES`.
@@ -29,11 +32,13 @@ from sklearn.metrics import (
     make_scorer,
 )
 
+from ._diversity import class_spread_ratios
 from ._quality import class_frechet_distances, frechet_distance, label_fidelity
 
 __all__ = [
     "SCORES",
     "class_frechet_distances",
+    "class_spread_ratios",
     "frechet_distance",
     "g_mean",
     "label_fidelity",

@@ -181,13 +181,14 @@ def variants(preset) -> tuple[SamplerSpec, ...]:
             "deepsmote_judged",
             "DeepSMOTE, judge-filtered",
             JudgeFilter,
-            params={"sampler": DeepSMOTE(**deepsmote.params)},
+            # n_threads=None: the run sets its fits' threads (as for every other method).
+            params={"sampler": DeepSMOTE(**deepsmote.params, n_threads=None)},
         ),
         SamplerSpec(
             "bagangp_judged",
             "BAGAN-GP, class-Gaussian, judge-filtered",
             JudgeFilter,
-            params={"sampler": BAGANGP(**bagangp.params)},
+            params={"sampler": BAGANGP(**bagangp.params, n_threads=None)},
         ),
     )
 
