@@ -117,7 +117,7 @@ class BaseDeepOverSampler(CallbackSupportMixin, BaseOverSampler):
 
     def _fit_resample(self, X: np.ndarray, y: np.ndarray):
         # The threads of the whole call, training and generation alike.
-        with torch_threads(self.n_threads):
+        with torch_threads(self._threads()):
             return self._fit_and_generate(X, y)
 
     def _fit_and_generate(self, X: np.ndarray, y: np.ndarray):
@@ -240,14 +240,14 @@ class BaseDeepOverSampler(CallbackSupportMixin, BaseOverSampler):
             )
         rng = check_random_state(random_state)
         device = resolve_device(self.device)
-        with torch_threads(self.n_threads):
+        with torch_threads(self._threads()):
             samples, _ = self._generate_scaled(class_label, n_samples, rng, device)
         return self._to_caller(samples)
 
-    def __setstate__(self, state):
-        # Pickled before n_threads existed: it then left torch's threads as they were.
-        state.setdefault("n_threads", None)
-        super().__setstate__(state)
+    def _threads(self) -> int | None:
+        # A sampler written on this base without an ``n_threads`` parameter, or pickled
+        # before it existed, leaves torch's threads as they are, as every sampler did.
+        return getattr(self, "n_threads", None)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
