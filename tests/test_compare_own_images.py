@@ -136,6 +136,9 @@ def test_an_npz_of_a_builtin_profile_gives_the_builtin_runs_numbers(tmp_path):
     assert main(["compare", *own_data, *common, "--output", str(tmp_path / "own")]) == 0
     builtin, own = read_results(tmp_path / "builtin"), read_results(tmp_path / "own")
     assert {r["dataset"] for r in own} == {"train"}
+    # Where the data came from, in both reports.
+    assert builtin[0]["data_source"].startswith("the built-in data set 'digits': its imbalance")
+    assert "Data: the built-in data set" in (tmp_path / "builtin" / "report.md").read_text()
     for a, b in zip(builtin, own, strict=True):
         assert (a["sampler"], a["seed"]) == (b["sampler"], b["seed"])
         for key in ("test_f1_macro", "cv_f1_macro", "confusion_matrix", "best_params"):

@@ -410,7 +410,18 @@ def _load(parser, args, preset):
         balanced_test = load_balanced_test(
             dataset, root=args.data_root, download=args.download, random_state=_DATASET_SEED
         )
-    return arrays, dataset, None, None, balanced_test, preset
+    source = (
+        f"the built-in data set {dataset!r}: its imbalance profile, {len(arrays[1]):,} "
+        f"training and {len(arrays[3]):,} test images drawn with seed {_DATASET_SEED}"
+        + (f" from {args.data_root}" if args.data_root else "")
+        + (
+            f"; a class-balanced test set of {len(balanced_test[1]):,} images"
+            if balanced_test
+            else ""
+        )
+        + "."
+    )
+    return arrays, dataset, None, source, balanced_test, preset
 
 
 def _export(args, preset, data, rows, log) -> None:
