@@ -45,6 +45,7 @@ def test_a_folder_of_images_runs_end_to_end_with_its_class_names(tmp_path, capsy
     assert "drawn with seed 0" in rows[0]["data_source"]
     report = (out / "report.md").read_text()
     assert "| cat (n=4) | dog (n=2) | owl (n=1) |" in report
+    assert "Training set: 23 images (cat 12, dog 7, owl 4). Test set: 7 real" in report
     assert rows[0]["data_source"].startswith(f"{data} (30 images, 3 classes, 3×12×10); ")
     assert "pets (30 images, 3 classes, 3×12×10); test set: a stratified 25%" in report
     assert "balanced_test_f1_macro" not in rows[0]  # own images have no balanced test set

@@ -398,10 +398,17 @@ def _protocol(rows: list[dict]) -> str:
     test = first["test_class_counts"]
     seeds = _over_seeds([r for r in rows if r["status"] == "ok"] or rows)
     seeded = "folds, samplers" if any(r["cv_folds"] for r in rows) else "samplers"
+    names = _class_names(first, first["classes"])
+
+    def per_class(counts: dict) -> str:
+        return ", ".join(
+            f"{name} {counts.get(str(label), 0):,}"
+            for label, name in zip(first["classes"], names, strict=True)
+        )
+
     return (
-        f"Training set: {sum(train.values())} images, per class {list(train.values())}. "
-        f"Test set: {sum(test.values())} real held-out images, per class "
-        f"{list(test.values())}.\n\n"
+        f"Training set: {sum(train.values()):,} images ({per_class(train)}). "
+        f"Test set: {sum(test.values()):,} real held-out images ({per_class(test)}).\n\n"
         f"{_fitting(rows)}{_step_budget(rows)} G-mean is the geometric mean of per-class "
         f"recalls (0 when a class is never recognised). Scores: {seeds} ({seeded} and "
         "networks are seeded; the data split is fixed)."
