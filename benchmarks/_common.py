@@ -21,7 +21,7 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -325,3 +325,29 @@ def count_epoch_flops(make: Callable, X, y, batch_size: int) -> dict[str, float]
     mean_penalty_batch = float(np.minimum(eligible, batch_size).mean()) if len(eligible) else 0.0
     penalty = n_steps(len(X), batch_size) * penalty_full * mean_penalty_batch / batch_size
     return {"autoencoder": main / batch_size * len(X) + penalty}
+
+
+# -- step times and tables ------------------------------------------------------------
+
+
+def sampler_seconds_per_step(history: list[dict], stage: str) -> float:
+    """Seconds per step of a sampler's training stage (its ``history_``), its first epoch
+    left out when there are more (oneDNN's one-off kernel selection)."""
+    epochs = [r for r in history if r["stage"] == stage]
+    timed = epochs[1:] or epochs
+    return sum(r["seconds"] for r in timed) / max(sum(r["steps"] for r in timed), 1)
+
+
+def classifier_epoch_time(clf) -> tuple[float, int]:
+    """Seconds and optimizer steps of a fitted ``CNNClassifier``'s epochs (skorch's
+    history), its first epoch left out when there are more."""
+    epochs = list(clf.history_)
+    timed = epochs[1:] or epochs
+    return sum(e["dur"] for e in timed), sum(len(e["batches"]) for e in timed)
+
+
+def markdown_table(header: Sequence[str], body: Iterable[Sequence[str]]) -> str:
+    """A Markdown table: the header, the separator, one line per row of ``body``."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines)

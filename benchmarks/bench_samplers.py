@@ -47,6 +47,7 @@ from ._common import (
     cpu_name,
     current_rss_mb,
     load_data,
+    markdown_table,
     matmul_peak,
     no_generation,
     peak_rss_mb,
@@ -564,9 +565,7 @@ def _table(header: list[str], body: list[list[str]], markdown: bool) -> str:
     if not body:
         return ""
     if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(row) + " |" for row in body]
-        return "\n".join(lines)
+        return markdown_table(header, body)
     widths = [max(len(h), *(len(row[i]) for row in body)) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]

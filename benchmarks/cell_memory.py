@@ -38,7 +38,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._common import REPO, OtherLoad, current_rss_mb, describe_host, peak_rss_mb, profile_counts
+from ._common import (
+    REPO,
+    OtherLoad,
+    current_rss_mb,
+    describe_host,
+    markdown_table,
+    peak_rss_mb,
+    profile_counts,
+)
 
 SAMPLERS = ("none", "ros", "smote", "deepsmote")
 # The fixed part of a cell (900 images), 60,000 images of 28×28 (Fashion-MNIST's size),
@@ -153,17 +161,14 @@ def _table(rows: list[dict]) -> str:
         ("seconds", "seconds", "{:.0f}"),
         ("other load (cores)", "other_load_cores", "{:.2f}"),
     ]
-    lines = [
-        "| " + " | ".join(label for label, _, _ in columns) + " |",
-        "|" + "---|" * len(columns),
+    body = [
+        [
+            "×".join(map(str, row[key])) if key == "image_shape" else fmt.format(row[key])
+            for _, key, fmt in columns
+        ]
+        for row in rows
     ]
-    for row in rows:
-        cells = []
-        for _, key, fmt in columns:
-            value = row[key]
-            cells.append("×".join(map(str, value)) if key == "image_shape" else fmt.format(value))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return markdown_table([label for label, _, _ in columns], body)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,17 +31,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ._common import REPO, OtherLoad, describe_host, load_data, peak_rss_mb
+from ._common import (
+    REPO,
+    OtherLoad,
+    classifier_epoch_time,
+    describe_host,
+    load_data,
+    markdown_table,
+    peak_rss_mb,
+    sampler_seconds_per_step,
+)
 
 CASES = ("deepsmote", "bagangp", "cell")
 SIZES = (1000, 3000, 9000, 27000, 60000)
-
-
-def _per_step(history: list[dict], stage: str) -> float:
-    """Seconds per step of a stage, its first epoch left out when there are more."""
-    epochs = [r for r in history if r["stage"] == stage]
-    timed = epochs[1:] or epochs
-    return sum(r["seconds"] for r in timed) / max(sum(r["steps"] for r in timed), 1)
 
 
 def _sampler_case(name: str, X, y, steps: int) -> dict:
@@ -61,7 +63,10 @@ def _sampler_case(name: str, X, y, steps: int) -> dict:
     n_generated = len(X_res) - len(X)
     stages = dict.fromkeys(r["stage"] for r in sampler.history_)
     return {
-        **{f"{stage}_s_per_step": _per_step(sampler.history_, stage) for stage in stages},
+        **{
+            f"{stage}_s_per_step": sampler_seconds_per_step(sampler.history_, stage)
+            for stage in stages
+        },
         "generated": n_generated,
         "generation_ms_per_image": 1000 * (total - trained) / max(n_generated, 1),
         "fit_seconds": total,
@@ -88,10 +93,7 @@ def _cell_case(X, y, steps: int) -> dict:
     start = time.perf_counter()
     clf.fit(X_res, y_res)
     fit = time.perf_counter() - start
-    epochs = list(clf.history_)
-    timed = epochs[1:] or epochs
-    seconds = sum(e["dur"] for e in timed)
-    n_steps = sum(len(e["batches"]) for e in timed)
+    seconds, n_steps = classifier_epoch_time(clf)
     start = time.perf_counter()
     clf.predict(X)
     predict = time.perf_counter() - start
@@ -132,14 +134,10 @@ def _table(rows: list[dict]) -> str:
         ("peak RSS MB", "peak_rss_mb", "{:.0f}"),
         ("other load (cores)", "other_load_cores", "{:.2f}"),
     ]
-    lines = [
-        "| " + " | ".join(label for label, _, _ in columns) + " |",
-        "|" + "---|" * len(columns),
+    body = [
+        [fmt.format(row[key]) if key in row else "–" for _, key, fmt in columns] for row in rows
     ]
-    for row in rows:
-        cells = [fmt.format(row[key]) if key in row else "–" for _, key, fmt in columns]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return markdown_table([label for label, _, _ in columns], body)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -70,10 +70,13 @@ from sklearn.model_selection import StratifiedKFold
 from ._common import (
     REPO,
     OtherLoad,
+    classifier_epoch_time,
     describe_host,
     flop_counter,
+    markdown_table,
     peak_rss_mb,
     profile_counts,
+    sampler_seconds_per_step,
     step_flops,
 )
 
@@ -92,13 +95,6 @@ def _data(shape: tuple[int, int, int], n_images: int) -> tuple[np.ndarray, np.nd
     y = np.repeat(np.arange(len(counts)), counts)
     rng = np.random.default_rng(0)
     return rng.integers(0, 256, (len(y), *shape), dtype=np.uint8), y
-
-
-def _per_step(history: list[dict], stage: str) -> float:
-    """Seconds per step of a sampler's stage, its first epoch left out when there are more."""
-    epochs = [r for r in history if r["stage"] == stage]
-    timed = epochs[1:] or epochs
-    return sum(r["seconds"] for r in timed) / max(sum(r["steps"] for r in timed), 1)
 
 
 def _cache_seconds(X, X_res, y_res, sampler) -> float:
@@ -127,10 +123,7 @@ def _classifier_case(spec, X, y, steps: int, n_predict: int) -> dict:
     start = time.perf_counter()
     clf.fit(X, y)
     fit = time.perf_counter() - start
-    epochs = list(clf.history_)
-    timed = epochs[1:] or epochs
-    seconds = sum(e["dur"] for e in timed)
-    n_steps = sum(len(e["batches"]) for e in timed)
+    seconds, n_steps = classifier_epoch_time(clf)
     batch_size = clf.get_params()["batch_size"]
     clf.predict(X[:batch_size])  # warm-up of the inference shapes
     start = time.perf_counter()
@@ -141,7 +134,7 @@ def _classifier_case(spec, X, y, steps: int, n_predict: int) -> dict:
         "train_s_per_step": seconds / n_steps,
         "gflop_per_step": one_step / 1e9,
         "train_ms_per_image_seen": 1000 * seconds / (n_steps * batch_size),
-        "fit_overhead_s": fit - sum(e["dur"] for e in epochs),
+        "fit_overhead_s": fit - sum(e["dur"] for e in clf.history_),
         "predict_ms_per_image": 1000 * predict / n_predict,
     }
 
@@ -166,7 +159,10 @@ def _generator_case(name: str, spec, X, y, steps: int) -> dict:
     stages = dict.fromkeys(r["stage"] for r in sampler.history_)
     return {
         "batch_size": spec.params["batch_size"],
-        **{f"{stage}_s_per_step": _per_step(sampler.history_, stage) for stage in stages},
+        **{
+            f"{stage}_s_per_step": sampler_seconds_per_step(sampler.history_, stage)
+            for stage in stages
+        },
         **{f"{stage}_gflop_per_step": flops / 1e9 for stage, flops in counted.items()},
         "generated": n_generated,
         "generation_ms_per_image": 1000 * (total - trained) / n_generated,
@@ -402,18 +398,14 @@ def _table(rows: list[dict]) -> str:
             return f"{value:.4g}"
         return str(value)
 
-    lines = [
-        "| " + " | ".join(label for label, _ in columns) + " |",
-        "|" + "---|" * len(columns),
-    ]
-    lines += ["| " + " | ".join(cell(get(row)) for _, get in columns) + " |" for row in rows]
-    return "\n".join(lines)
+    body = [[cell(get(row)) for _, get in columns] for row in rows]
+    return markdown_table([label for label, _ in columns], body)
 
 
 def _projection_table(projected: list[dict]) -> str:
     parts = list(projected[0]["seconds"]) if projected else []
     header = ["images", "training set", "fits a cell", "classifiers", "cells", *parts, "total"]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    body = []
     for p in projected:
         cells = [
             _shape_name(p["shape"]),
@@ -424,8 +416,8 @@ def _projection_table(projected: list[dict]) -> str:
             *(f"{p['seconds'][part] / 60:.1f} min" for part in parts),
             f"**{p['total_minutes']:.1f} min**",
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        body.append(cells)
+    return markdown_table(header, body)
 
 
 def _shapes(sizes: str, channels: str) -> list[tuple[int, int, int]]:
