@@ -449,13 +449,14 @@ def run_comparison(
         _cache_root(output) as cache_root,
     ):
         forecast = None
-        if dry_run:
+        if dry_run or estimate:
+            # The folder is read once for the plan and the estimate alike.
             store = ResultsStore(output)
             recorded = [worker.recorded(cell, store) for cell in cells]
+            pending = [cell for cell, row in zip(cells, recorded, strict=True) if not row]
+        if dry_run:
             log(1, _plan(cells, recorded))
         if estimate:
-            store = ResultsStore(output)
-            pending = [cell for cell in cells if not worker.recorded(cell, store)]
             with torch_threads(worker.threads):
                 forecast = estimate_run(
                     pending,
