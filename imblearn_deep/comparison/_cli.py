@@ -383,11 +383,11 @@ def _with_settings(parser, args, preset):
 
 
 def _load(parser, args, preset):
-    """The run's data, dataset name, class names, source line, balanced test set and
-    preset (sized from your own images)."""
+    """The run's data (with its name, class names and source line), its balanced test set
+    and the preset (sized from your own images)."""
     from ..datasets import load_balanced_test, load_imbalanced
     from ._presets import DataSize, get_preset
-    from ._user_data import load_user_data
+    from ._user_data import UserData, load_user_data
 
     if args.data:
         data = load_user_data(
@@ -400,7 +400,7 @@ def _load(parser, args, preset):
         )
         size = DataSize.of(data.X_train, data.y_train)
         preset = _with_settings(parser, args, get_preset(args.preset, size))
-        return data.arrays, data.name, data.class_names, data.source, None, preset
+        return data, None, preset
     dataset = args.dataset or "digits"
     arrays = load_imbalanced(
         dataset, root=args.data_root, download=args.download, random_state=_DATASET_SEED
@@ -421,7 +421,7 @@ def _load(parser, args, preset):
         )
         + "."
     )
-    return arrays, dataset, None, source, balanced_test, preset
+    return UserData(*arrays, dataset, None, source), balanced_test, preset
 
 
 def _export(args, preset, data, rows, log) -> None:
@@ -463,7 +463,7 @@ def _compare(parser, args) -> int:
             print(message, file=sys.stderr, flush=True)
 
     try:
-        data, dataset, class_names, source, balanced_test, preset = _load(parser, args, preset)
+        data, balanced_test, preset = _load(parser, args, preset)
     except (FileNotFoundError, PermissionError, ValueError) as exc:
         missing = isinstance(exc, FileNotFoundError) and not (args.download or args.data)
         hint = " On the command line: --data-root DIR, or --download." if missing else ""
@@ -473,15 +473,15 @@ def _compare(parser, args) -> int:
         return 1
     start = time.perf_counter()
     rows = run_comparison(
-        *data,
+        *data.arrays,
         preset=preset,
         samplers=args.samplers,
         classifiers=args.classifiers,
         seeds=args.seeds,
         cv=args.cv,
-        dataset=dataset,
-        class_names=class_names,
-        data_source=source,
+        dataset=data.name,
+        class_names=data.class_names,
+        data_source=data.source,
         output=args.output,
         execution=Execution(
             jobs=args.jobs,
@@ -504,7 +504,7 @@ def _compare(parser, args) -> int:
     if args.export_balanced:
         threads = preset.torch_threads if args.threads is None else args.threads
         with torch_threads(threads):
-            _export(args, preset, data, rows, log)
+            _export(args, preset, data.arrays, rows, log)
     ok = [r for r in rows if r["status"] == "ok"]
     if ok:
         print(summary_table(ok))

@@ -16,15 +16,15 @@ __all__ = ["UserData", "load_user_data", "stratified_holdout"]
 
 @dataclass(frozen=True)
 class UserData:
-    """The four arrays of a comparison, what to call the data and its classes, and
-    where they came from."""
+    """The four arrays of a comparison, what to call the data and its classes (``None``:
+    a built-in data set's, from the registry), and where they came from."""
 
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
     name: str
-    class_names: tuple[str, ...]
+    class_names: tuple[str, ...] | None
     source: str
 
     @property
