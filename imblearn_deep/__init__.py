@@ -1,6 +1,7 @@
 """Deep oversampling of imbalanced image data for imbalanced-learn and scikit-learn.
 
-The samplers (:class:`DeepSMOTE`, :class:`BAGANGP`) are imbalanced-learn over-samplers;
+The samplers (:class:`DeepSMOTE`, :class:`BAGANGP`, :class:`LatentDiffusion`) are
+imbalanced-learn over-samplers;
 :class:`CNNClassifier` wraps torchvision CNNs as scikit-learn classifiers with skorch.
 """
 
@@ -17,6 +18,8 @@ _EXPORTS = {
     "CNNClassifier": ".classifiers",
     "DeepSMOTE": ".over_sampling",
     "FlattenSampler": ".over_sampling",
+    "LatentDiffusion": ".over_sampling",
+    "LongFitWarning": "._torch.long_fit",
     "TrainingDivergedError": "._torch.loop",
     "show_versions": "._show_versions",
 }

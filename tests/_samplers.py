@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imblearn_deep import BAGANGP, DeepSMOTE
+from imblearn_deep import BAGANGP, DeepSMOTE, LatentDiffusion
 
 TINY = {
     "DeepSMOTE": dict(epochs=1, hidden_channels=4, latent_dim=8, batch_size=64),
@@ -16,8 +16,20 @@ TINY = {
         batch_size=64,
         critic_steps=1,
     ),
+    "LatentDiffusion": dict(
+        epochs=1,
+        max_steps=None,
+        hidden_channels=4,
+        latent_dim=8,
+        batch_size=64,
+        diffusion_steps=20,
+        diffusion_batch_size=32,
+        denoiser_width=16,
+        denoiser_depth=1,
+        sampling_steps=3,
+    ),
 }
-SAMPLERS = {"DeepSMOTE": DeepSMOTE, "BAGANGP": BAGANGP}
+SAMPLERS = {"DeepSMOTE": DeepSMOTE, "BAGANGP": BAGANGP, "LatentDiffusion": LatentDiffusion}
 
 # imblearn's checks that the deep samplers (and wrappers of them) fail by design.
 EXPECTED_FAILURES = {

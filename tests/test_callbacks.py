@@ -22,10 +22,13 @@ from imblearn_deep._torch.loop import run_epochs
 STAGE_EPOCHS = {
     "DeepSMOTE": {"epochs": 3},
     "BAGANGP": {"autoencoder_epochs": 2, "gan_epochs": 3},
+    # The diffusion stage records (and reports) one epoch per 100 denoiser steps.
+    "LatentDiffusion": {"epochs": 3, "diffusion_steps": 250},
 }
 STAGES = {
     "DeepSMOTE": {"autoencoder": 3},
     "BAGANGP": {"autoencoder": 2, "gan": 3},
+    "LatentDiffusion": {"autoencoder": 3, "diffusion": 3},
 }
 
 

@@ -22,11 +22,12 @@ from imblearn_deep._torch.devices import compiled
 # one-class penalty batches hold 8, 8 or 4 images. Batch 8 of 8x8 images also checks that
 # the batch size is not confused with the image size (see compiled()).
 COUNTS = (22, 9, 4)
-# Compiled functions of one fit: DeepSMOTE's step losses; BAGAN-GP's reconstruction
-# loss, critic cost and generator loss.
-GRAPHS = {"DeepSMOTE": 1, "BAGANGP": 3}
+# Compiled functions of one fit: DeepSMOTE's step losses (LatentDiffusion's too: its
+# denoiser runs eagerly); BAGAN-GP's reconstruction loss, critic cost and generator loss.
+GRAPHS = {"DeepSMOTE": 1, "BAGANGP": 3, "LatentDiffusion": 1}
 STEPS = {
     "DeepSMOTE": {"max_steps": 9, "batch_size": 8},
+    "LatentDiffusion": {"max_steps": 9, "batch_size": 8},
     "BAGANGP": {"autoencoder_steps": 5, "gan_steps": 5, "batch_size": 8, "critic_steps": 2},
 }
 

@@ -87,7 +87,7 @@ def test_classifier_and_samplers_train_with_fused_adam(monkeypatch):
             return super().step(closure)
 
     monkeypatch.setattr(torch.optim, "Adam", RecordingAdam)
-    for name in ("DeepSMOTE", "BAGANGP"):
+    for name in ("DeepSMOTE", "BAGANGP", "LatentDiffusion"):
         fused_steps.clear()
         make_tiny(name).fit_resample(X, y)
         assert fused_steps and all(fused_steps), name

@@ -137,7 +137,7 @@ def _run(fit, case: Case):
 
 # Each dtype gets its own examples: a derandomized draw could miss one.
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda dtype: np.dtype(dtype).name)
-@pytest.mark.parametrize("sampler_name", ["DeepSMOTE", "BAGANGP"])
+@pytest.mark.parametrize("sampler_name", ["DeepSMOTE", "BAGANGP", "LatentDiffusion"])
 @PROPERTY_SETTINGS
 @given(data=st.data())
 def test_sampler_errors_clearly_or_mirrors_the_input(sampler_name, dtype, data):

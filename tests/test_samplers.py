@@ -23,7 +23,11 @@ from sklearn.linear_model import LogisticRegression
 
 from imblearn_deep import TrainingDivergedError
 
-MORE_EPOCHS = {"DeepSMOTE": {"epochs": 3}, "BAGANGP": {"autoencoder_epochs": 3}}
+MORE_EPOCHS = {
+    "DeepSMOTE": {"epochs": 3},
+    "BAGANGP": {"autoencoder_epochs": 3},
+    "LatentDiffusion": {"epochs": 3},
+}
 
 pytestmark = pytest.mark.filterwarnings("ignore:Class .* has:UserWarning")
 

@@ -18,6 +18,7 @@ import torch
 
 from .._schedules import scale_learning_rates
 from .devices import grad_scaler
+from .long_fit import announce_long_fit
 
 
 def minibatches(
@@ -209,7 +210,9 @@ class StopOnNonFinite(EpochCallback):
 
 
 class PrintProgress(EpochCallback):
-    """Print one line per epoch (losses and duration) when ``verbose`` is set."""
+    """Print one line per epoch (losses and duration) when ``verbose`` is set; without
+    it, announce a stage that will take long after its first epoch
+    (:func:`~imblearn_deep._torch.long_fit.announce_long_fit`)."""
 
     def __init__(self, owner: str, n_epochs: int, verbose: int, stream=None):
         self.owner, self.n_epochs, self.verbose = owner, n_epochs, verbose
@@ -217,6 +220,8 @@ class PrintProgress(EpochCallback):
 
     def on_epoch_end(self, record: dict) -> None:
         if not self.verbose:
+            if record["epoch"] == 1:
+                announce_long_fit(self.owner, record["stage"], record["seconds"], self.n_epochs - 1)
             return
         losses = "  ".join(f"{name}={record[name]:.4f}" for name in loss_names(record))
         print(

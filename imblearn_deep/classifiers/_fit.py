@@ -32,7 +32,7 @@ from .._torch.threads import torch_threads
 from ..nets.classifiers import build_classifier
 from ._augmentation import random_shift_flip
 from ._losses import DeferredReweighting, LogitAdjustedLoss
-from ._print_log import TerminalPrintLog
+from ._print_log import AnnounceLongFit, TerminalPrintLog
 from ._skorch_loop import is_true
 
 if TYPE_CHECKING:
@@ -231,4 +231,8 @@ class FitMixin:
                     ),
                 )
             )
-        return [*callbacks, ("print_log", TerminalPrintLog())]
+        return [
+            *callbacks,
+            ("print_log", TerminalPrintLog()),
+            ("announce_long_fit", AnnounceLongFit()),
+        ]

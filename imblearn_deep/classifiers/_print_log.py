@@ -1,13 +1,18 @@
-"""The classifiers' epoch table: skorch's, coloured on a terminal only."""
+"""What a classifier's fit prints: skorch's epoch table, coloured on a terminal only, and
+at ``verbose=0`` one warning when the fit will take long."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 
-from skorch.callbacks import PrintLog
+from skorch.callbacks import Callback, PrintLog
 
-__all__ = ["TerminalPrintLog"]
+from .._schedules import find_step_budget
+from .._torch.long_fit import announce_long_fit
+
+__all__ = ["AnnounceLongFit", "TerminalPrintLog"]
 
 # skorch's colour codes: ANSI "select graphic rendition" escapes.
 _ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
@@ -31,3 +36,22 @@ class TerminalPrintLog(PrintLog):
         if self.sink is print and isatty is not None and isatty():
             return text
         return _ANSI_COLOUR.sub("", text)
+
+
+class AnnounceLongFit(Callback):
+    """At ``verbose=0``, warn after a training call's first epoch when the call's planned
+    steps (the net's :class:`~imblearn_deep._schedules.StepBudget`) will take more than
+    a minute at that epoch's pace (:func:`~imblearn_deep._torch.long_fit.announce_long_fit`)."""
+
+    def on_train_begin(self, net, **kwargs) -> None:
+        self._first_epoch = True
+
+    def on_epoch_end(self, net, **kwargs) -> None:
+        if not getattr(self, "_first_epoch", False) or net.verbose:
+            return
+        self._first_epoch = False
+        budget = find_step_budget(net)
+        if budget is None or not budget.total_steps_ or not budget.steps_:
+            return
+        epochs_left = math.ceil((budget.total_steps_ - budget.steps_) / budget.steps_)
+        announce_long_fit(type(net).__name__, "training", net.history[-1, "dur"], epochs_left)

@@ -182,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_names,
         metavar="A,B",
         help="methods to compare (default: all): none, weighted, logit_adjusted, drw, "
-        "balanced_batches, ros, smote, adasyn, deepsmote, bagangp",
+        "balanced_batches, ros, smote, adasyn, deepsmote, bagangp, latent_diffusion",
     )
     compare.add_argument(
         "--classifiers",

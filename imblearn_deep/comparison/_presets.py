@@ -18,7 +18,7 @@ import numpy as np
 from imblearn.over_sampling import ADASYN, SMOTE, RandomOverSampler
 
 from ..datasets import get_dataset
-from ..over_sampling import BAGANGP, DeepSMOTE
+from ..over_sampling import BAGANGP, DeepSMOTE, LatentDiffusion
 from ._specs import ClassifierSpec, Preset, SamplerSpec
 
 __all__ = ["DataSize", "PRESET_NAMES", "get_preset", "thesis_mesh"]
@@ -279,6 +279,10 @@ def _fast(size: DataSize) -> Preset:
                 "learning_rate": 1e-3,
             },
         ),
+        # Its defaults were chosen for this preset's data sizes, on training images only
+        # (studies/latent_diffusion): a 1,000-step autoencoder of the same widths as
+        # DeepSMOTE's above, and a 2,000-step denoiser (seconds).
+        SamplerSpec("latent_diffusion", "latent diffusion", LatentDiffusion),
     )
     classifiers = tuple(
         ClassifierSpec(
@@ -429,6 +433,19 @@ def _paper(size: DataSize) -> Preset:
                 "learning_rate": 2e-4,
                 **_THESIS_BAGANGP[thesis],
                 **image_size,
+            },
+        ),
+        # No paper to follow: the thesis's DeepSMOTE autoencoder above, and the denoiser
+        # of LatentDiffusion's defaults on its codes.
+        SamplerSpec(
+            "latent_diffusion",
+            "latent diffusion",
+            LatentDiffusion,
+            params={
+                "max_steps": None,
+                "epochs": 300,
+                "learning_rate": 2e-4,
+                **_THESIS_DEEPSMOTE[thesis],
             },
         ),
     )

@@ -270,7 +270,8 @@ def run_comparison(
         :class:`~imblearn_deep.comparison.Preset`.
     samplers : sequence of str or SamplerSpec, default=None
         Sampler candidates by name (``"none"``, ``"weighted"``, ``"ros"``, ``"smote"``,
-        ``"adasyn"``, ``"deepsmote"``, ``"bagangp"``) or as specs; ``None``: all.
+        ``"adasyn"``, ``"deepsmote"``, ``"bagangp"``, ``"latent_diffusion"``) or as specs;
+        ``None``: all.
     classifiers : sequence of str or ClassifierSpec, default=None
         Classifier candidates by name (an ``architecture`` of
         :class:`~imblearn_deep.CNNClassifier`) or as specs; ``None``: the preset's.

@@ -219,7 +219,7 @@ class Preset:
     >>> preset = get_preset("fast")
     >>> [spec.name for spec in preset.samplers]
     ['none', 'weighted', 'logit_adjusted', 'drw', 'balanced_batches', 'ros', 'smote', 'adasyn',
-     'deepsmote', 'bagangp']
+     'deepsmote', 'bagangp', 'latent_diffusion']
     >>> preset.sampler("smote").label
     'SMOTE'
     """

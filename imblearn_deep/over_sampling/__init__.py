@@ -4,8 +4,9 @@ from .._lazy import deprecated_aliases
 from ._bagan_gp import BAGANGP
 from ._deep_smote import DeepSMOTE
 from ._flatten import FlattenSampler
+from ._latent_diffusion import LatentDiffusion
 
-__all__ = ["BAGANGP", "DeepSMOTE", "FlattenSampler"]
+__all__ = ["BAGANGP", "DeepSMOTE", "FlattenSampler", "LatentDiffusion"]
 
 # Research aids that moved to imblearn_deep.experimental; the old names warn for one release.
 __getattr__ = deprecated_aliases(

@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 from benchmarks._common import describe_host
-from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE
+from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE, LatentDiffusion
 from imblearn_deep.datasets import load_balanced_test, load_imbalanced
 from imblearn_deep.experimental import default_judge
 from imblearn_deep.metrics import class_frechet_distances, label_fidelity
@@ -98,6 +98,10 @@ CONFIGS = {
         {**_FAST, "critic_steps": 2, **_TUNED},
         (250, 750, 2250),
     ),
+    # LatentDiffusion's defaults: the autoencoder of deepsmote_fast_preset (budgets count
+    # its steps), then the 2,000-step denoiser (seconds) on its codes.
+    "latent_diffusion_defaults": (LatentDiffusion, {}, (425, 1275)),
+    "latent_diffusion_residual": (LatentDiffusion, {"synthesis": "residual"}, (1275,)),
 }
 
 
