@@ -5,9 +5,11 @@ What the samplers generate
 SMOTE draws new images on the straight line between two real images of a class, pixel by
 pixel; :class:`~imblearn_deep.DeepSMOTE` draws them between the latent codes of an
 autoencoder and decodes them; :class:`~imblearn_deep.BAGANGP` samples a class-conditional
-GAN. This example trains each on the imbalanced 8×8 digits, shows the images they make
-for every class, and measures their *label fidelity*: the share of synthetic images that
-a classifier trained on the real images only assigns to the class they were made for.
+GAN; :class:`~imblearn_deep.LatentDiffusion` draws new codes of the same kind of
+autoencoder from a class-conditional diffusion model of the codes. This example trains
+each on the imbalanced 8×8 digits, shows the images they make for every class, and
+measures their *label fidelity*: the share of synthetic images that a classifier trained
+on the real images only assigns to the class they were made for.
 """
 
 # %%
@@ -18,7 +20,7 @@ import numpy as np
 import torch
 from imblearn.over_sampling import SMOTE
 
-from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE, FlattenSampler
+from imblearn_deep import BAGANGP, CNNClassifier, DeepSMOTE, FlattenSampler, LatentDiffusion
 from imblearn_deep.datasets import load_imbalanced
 from imblearn_deep.metrics import label_fidelity
 
@@ -27,8 +29,8 @@ X_train, y_train, X_test, y_test = load_imbalanced("digits")  # (n, 1, 8, 8) ima
 print("training images per class:", np.bincount(y_train).tolist())
 
 # %%
-# Three samplers, each fitted on the training images
-# --------------------------------------------------
+# Four samplers, each fitted on the training images
+# -------------------------------------------------
 # The rarest classes have 5 images, so SMOTE and DeepSMOTE interpolate towards at most
 # 4 neighbours. ``fit_resample`` returns the originals first, then the synthetic images
 # grouped by class; the deep samplers can also :meth:`~imblearn_deep.DeepSMOTE.generate`
@@ -38,6 +40,8 @@ samplers = {
     "SMOTE": FlattenSampler(SMOTE(k_neighbors=4, random_state=0)),
     "DeepSMOTE": DeepSMOTE(epochs=60, k_neighbors=4, **deep),
     "BAGAN-GP": BAGANGP(autoencoder_epochs=20, gan_epochs=40, critic_steps=2, **deep),
+    # Its defaults: a 1,000-step autoencoder, then the diffusion model (seconds).
+    "latent diffusion": LatentDiffusion(random_state=0),
 }
 synthetic = {}
 for name, sampler in samplers.items():
