@@ -108,9 +108,10 @@ def planned_rates(policy, n_updates: int, peak: float = 1e-2, warmup: float = 0.
 
 @pytest.mark.parametrize("policy", [None, "cosine"])
 def test_deep_smote_plans_its_lr_schedule_over_the_step_budget(monkeypatch, policy):
-    from imblearn_deep.over_sampling import _deep_smote
+    # DeepSMOTE's autoencoder stage, which LatentDiffusion shares.
+    from imblearn_deep.over_sampling import _autoencoder
 
-    rates = recorded_rates(monkeypatch, _deep_smote)
+    rates = recorded_rates(monkeypatch, _autoencoder)
     X, y = imbalanced_images(counts=(20, 8, 4))
     sampler = make_tiny(
         "DeepSMOTE",
@@ -202,3 +203,15 @@ def test_new_parameters_at_their_neutral_values_keep_recorded_fingerprints(datas
     # Any other value is a different configuration, even a warm-up without a schedule.
     for changed in CHANGED[sampler]:
         assert of(replace(spec, params={**spec.params, **changed})) != of(spec)
+
+
+def test_latent_diffusion_plans_the_denoisers_cosine_schedule_over_its_steps(monkeypatch):
+    from imblearn_deep.over_sampling import _latent_diffusion
+
+    rates = recorded_rates(monkeypatch, _latent_diffusion)
+    X, y = imbalanced_images(counts=(20, 8, 4))
+    make_tiny("LatentDiffusion", diffusion_steps=40, diffusion_learning_rate=1e-2).fit_resample(
+        X, y
+    )
+    (only,) = rates.values()
+    assert only == planned_rates("cosine", 40, warmup=0.05)
