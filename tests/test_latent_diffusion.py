@@ -108,6 +108,14 @@ def test_residual_synthesis_of_a_real_code_is_its_real_image(sampler_name):
         np.testing.assert_allclose(images, sampler.training_images_[code], atol=1e-5)
 
 
+def test_guidance_without_the_unconditional_model_is_refused_before_training():
+    X, y = imbalanced_images()
+    with pytest.raises(ValueError, match="label_dropout=0 never trains"):
+        make_tiny("LatentDiffusion", guidance=2.0, label_dropout=0.0).fit_resample(X, y)
+    # Without guidance the unconditional model is not needed.
+    make_tiny("LatentDiffusion", guidance=1.0, label_dropout=0.0).fit_resample(X, y)
+
+
 def test_planned_steps_name_both_stages():
     sampler = LatentDiffusion(max_steps=40, diffusion_steps=300)
     assert sampler.planned_steps(1000) == {"max_steps": 40, "diffusion_steps": 300}

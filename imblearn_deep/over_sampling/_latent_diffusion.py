@@ -119,7 +119,8 @@ class LatentDiffusion(AutoencoderOverSampler):
 
     label_dropout : float, default=0.1
         Share of the training codes whose class is hidden from the denoiser: what
-        teaches it the unconditional prediction that guidance needs.
+        teaches it the unconditional prediction that guidance needs (so it must be
+        above 0 unless ``guidance=1``).
 
     guidance : float, default=2.0
         Classifier-free guidance weight: ``1`` samples the class-conditional model as it
@@ -308,6 +309,14 @@ class LatentDiffusion(AutoencoderOverSampler):
     def _fit_networks(
         self, X: torch.Tensor, y: np.ndarray, device: torch.device, task: FitTask
     ) -> None:
+        if self.guidance != 1 and self.label_dropout == 0:
+            # Guidance mixes in the prediction without the class, which only the codes
+            # whose class was dropped teach.
+            raise ValueError(
+                f"guidance={self.guidance!r} needs the unconditional model, which "
+                "label_dropout=0 never trains: set label_dropout > 0 (e.g. 0.1) or "
+                "guidance=1."
+            )
         super()._fit_networks(X, y, device, task)
         codes = np.concatenate(self.latent_codes_)
         labels = np.concatenate(
