@@ -26,10 +26,11 @@ class PointMassOracle(torch.nn.Module):
 
     def __init__(self, point: torch.Tensor, n_classes: int = 2):
         super().__init__()
-        self.point, self.n_classes, self.calls = point, n_classes, 0
+        self.point, self.n_classes, self.calls, self.labels = point, n_classes, 0, set()
 
     def forward(self, z, t, labels):
         self.calls += 1
+        self.labels |= set(labels.tolist())
         alpha, sigma = (s[:, None] for s in alpha_sigma(t))
         noise = (z - alpha * self.point) / sigma
         return alpha * noise - sigma * self.point
@@ -51,13 +52,13 @@ def test_ddim_with_an_exact_denoiser_lands_on_the_data(steps):
     torch.testing.assert_close(codes, point.expand(64, 3), atol=1e-4, rtol=0)
 
 
-def test_guidance_one_evaluates_the_denoiser_once_a_step_and_other_values_twice():
-    oracle = PointMassOracle(torch.zeros(2))
-    sample_codes(oracle, torch.randn(4, 2), label=1, steps=5, guidance=1.0)
-    assert oracle.calls == 5
-    oracle.calls = 0
-    sample_codes(oracle, torch.randn(4, 2), label=1, steps=5, guidance=2.0)
-    assert oracle.calls == 10
+def test_guidance_zero_and_one_evaluate_the_denoiser_once_a_step_and_others_twice():
+    for guidance, calls, labels in [(1.0, 5, {1}), (0.0, 5, {2}), (2.0, 10, {1, 2})]:
+        oracle = PointMassOracle(torch.zeros(2))
+        sample_codes(oracle, torch.randn(4, 2), label=1, steps=5, guidance=guidance)
+        assert oracle.calls == calls
+        # Class 1 and the "no class" token 2 (= n_classes).
+        assert oracle.labels == labels
 
 
 def test_trained_denoiser_draws_each_class_where_it_lies_and_as_spread():

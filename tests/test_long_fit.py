@@ -32,10 +32,11 @@ def _long_fit_warnings(fit) -> list[str]:
 
 def test_each_stage_of_a_sampler_announces_itself_once(every_fit_is_long, sampler_name):
     X, y = imbalanced_images()
+    # Announced after the second epoch: 4 epochs (or 100-step blocks) leave 2.
     params = {
-        "DeepSMOTE": {"epochs": 3},
-        "BAGANGP": {"autoencoder_epochs": 3, "gan_epochs": 3},
-        "LatentDiffusion": {"epochs": 3, "diffusion_steps": 300},
+        "DeepSMOTE": {"epochs": 4},
+        "BAGANGP": {"autoencoder_epochs": 4, "gan_epochs": 4},
+        "LatentDiffusion": {"epochs": 4, "diffusion_steps": 400},
     }[sampler_name]
     sampler = make_tiny(sampler_name, **params)
     messages = _long_fit_warnings(lambda: sampler.fit_resample(X, y))
@@ -61,14 +62,19 @@ def test_a_quick_fit_says_nothing(sampler_name):
 def test_classifier_announces_a_long_training_call_once(every_fit_is_long, capsys):
     X, y = imbalanced_images(counts=(20, 12))
     params = {"architecture": "small_cnn", "batch_size": 8, "random_state": 0}
-    clf = CNNClassifier(max_epochs=4, **params)
+    clf = CNNClassifier(max_epochs=5, **params)
     messages = _long_fit_warnings(lambda: clf.fit(X, y))
     assert len(messages) == 1
     assert "CNNClassifier: the training stage will take about" in messages[0]
     assert "3 more epochs" in messages[0]
-    # A step budget: 10 steps of 4 a full epoch (32 images at batch 8) leave 2 epochs.
+    # A step budget: 10 steps, 4 an epoch (32 images at batch 8): 2 left after two epochs.
     clf = CNNClassifier(max_steps=10, **params)
-    assert "2 more epochs" in _long_fit_warnings(lambda: clf.fit(X, y))[0]
+    assert "(1 more epoch at" in _long_fit_warnings(lambda: clf.fit(X, y))[0]
+    # Early stopping may end sooner: the time left is a bound.
+    stopping = CNNClassifier(max_epochs=5, early_stopping=True, **params)
+    assert "will take at most" in _long_fit_warnings(lambda: stopping.fit(X, y))[0]
+    # Two epochs leave nothing to announce.
+    assert _long_fit_warnings(lambda: CNNClassifier(max_epochs=2, **params).fit(X, y)) == []
     verbose = CNNClassifier(max_epochs=4, verbose=1, **params)
     assert _long_fit_warnings(lambda: verbose.fit(X, y)) == []
     capsys.readouterr()

@@ -1,8 +1,8 @@
 """A fit that will take long says so, once, even when it prints nothing else.
 
 At ``verbose=0`` an estimator prints nothing, and a fit of its defaults on a busy CPU can
-run for many minutes in silence. After the first epoch of a training stage the epoch's
-duration tells the rest: when the stage will take longer than :data:`LONG_FIT_SECONDS`,
+run for many minutes in silence. After the second epoch of a training stage the pace of
+its epochs tells the rest: when the stage will take longer than :data:`LONG_FIT_SECONDS`,
 :func:`announce_long_fit` warns once with the expected duration (a
 :class:`LongFitWarning`, which a harness with its own progress lines filters out).
 """
@@ -10,8 +10,10 @@ duration tells the rest: when the stage will take longer than :data:`LONG_FIT_SE
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-__all__ = ["LONG_FIT_SECONDS", "LongFitWarning", "announce_long_fit"]
+__all__ = ["LONG_FIT_SECONDS", "LongFitWarning", "announce_long_fit", "unannounced"]
 
 #: A training stage expected to run longer than this, in seconds, after its first epoch
 #: is announced at ``verbose=0``.
@@ -35,9 +37,12 @@ def _readable(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def announce_long_fit(owner: str, stage: str, epoch_seconds: float, epochs_left: int) -> None:
+def announce_long_fit(
+    owner: str, stage: str, epoch_seconds: float, epochs_left: int, *, at_most: bool = False
+) -> None:
     """Warn when the ``epochs_left`` epochs of ``stage``, at ``epoch_seconds`` each (the
-    first epoch's time), add up to more than :data:`LONG_FIT_SECONDS`.
+    pace of the epochs so far), add up to more than :data:`LONG_FIT_SECONDS`; with
+    ``at_most``, the epochs left are a bound (early stopping may end the fit sooner).
 
     Examples
     --------
@@ -63,10 +68,22 @@ def announce_long_fit(owner: str, stage: str, epoch_seconds: float, epochs_left:
         if threads > 1
         else ""
     )
+    epochs = "epoch" if epochs_left == 1 else "epochs"
+    bound = "at most" if at_most else "about"
     warnings.warn(
-        f"{owner}: the {stage} stage will take about {_readable(seconds_left)} more "
-        f"({epochs_left} more epochs at {epoch_seconds:.1f} s, the first epoch's time). "
+        f"{owner}: the {stage} stage will take {bound} {_readable(seconds_left)} more "
+        f"({epochs_left} more {epochs} at {epoch_seconds:.1f} s each). "
         f"Pass verbose=1 to follow its epochs.{crowded}",
         LongFitWarning,
         stacklevel=3,
     )
+
+
+@contextmanager
+def unannounced() -> Iterator[None]:
+    """Fits inside the block say nothing of their duration: for a caller that prints its
+    own progress and time left (the comparison). Process pools that copy the caller's
+    warning filters (scikit-learn's ``n_jobs`` from 1.7 on) carry it to their workers."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LongFitWarning)
+        yield

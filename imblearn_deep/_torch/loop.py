@@ -211,17 +211,23 @@ class StopOnNonFinite(EpochCallback):
 
 class PrintProgress(EpochCallback):
     """Print one line per epoch (losses and duration) when ``verbose`` is set; without
-    it, announce a stage that will take long after its first epoch
-    (:func:`~imblearn_deep._torch.long_fit.announce_long_fit`)."""
+    it, announce a stage that will take long after its second epoch
+    (:func:`~imblearn_deep._torch.long_fit.announce_long_fit`): the faster of the first
+    two epochs sets the pace, since the first also pays for ``torch.compile``'s tracing
+    and a GPU's warm-up."""
 
     def __init__(self, owner: str, n_epochs: int, verbose: int, stream=None):
         self.owner, self.n_epochs, self.verbose = owner, n_epochs, verbose
         self.stream = stream
+        self._first_seconds = None
 
     def on_epoch_end(self, record: dict) -> None:
         if not self.verbose:
             if record["epoch"] == 1:
-                announce_long_fit(self.owner, record["stage"], record["seconds"], self.n_epochs - 1)
+                self._first_seconds = record["seconds"]
+            elif record["epoch"] == 2:
+                pace = min(self._first_seconds, record["seconds"])
+                announce_long_fit(self.owner, record["stage"], pace, self.n_epochs - 2)
             return
         losses = "  ".join(f"{name}={record[name]:.4f}" for name in loss_names(record))
         print(

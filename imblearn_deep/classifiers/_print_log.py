@@ -39,19 +39,24 @@ class TerminalPrintLog(PrintLog):
 
 
 class AnnounceLongFit(Callback):
-    """At ``verbose=0``, warn after a training call's first epoch when the call's planned
-    steps (the net's :class:`~imblearn_deep._schedules.StepBudget`) will take more than
-    a minute at that epoch's pace (:func:`~imblearn_deep._torch.long_fit.announce_long_fit`)."""
+    """At ``verbose=0``, warn after a training call's second epoch when the call's
+    planned steps (the net's :class:`~imblearn_deep._schedules.StepBudget`) will take
+    more than a minute at the pace of the faster of its first two epochs (the first pays
+    for a GPU's warm-up); with early stopping, as a bound
+    (:func:`~imblearn_deep._torch.long_fit.announce_long_fit`)."""
 
     def on_train_begin(self, net, **kwargs) -> None:
-        self._first_epoch = True
+        self._epochs_seen = 0
 
     def on_epoch_end(self, net, **kwargs) -> None:
-        if not getattr(self, "_first_epoch", False) or net.verbose:
+        self._epochs_seen = getattr(self, "_epochs_seen", 0) + 1
+        if self._epochs_seen != 2 or net.verbose:
             return
-        self._first_epoch = False
         budget = find_step_budget(net)
         if budget is None or not budget.total_steps_ or not budget.steps_:
             return
-        epochs_left = math.ceil((budget.total_steps_ - budget.steps_) / budget.steps_)
-        announce_long_fit(type(net).__name__, "training", net.history[-1, "dur"], epochs_left)
+        steps_per_epoch = budget.steps_ / 2
+        epochs_left = math.ceil((budget.total_steps_ - budget.steps_) / steps_per_epoch)
+        pace = min(net.history[-1, "dur"], net.history[-2, "dur"])
+        at_most = bool(getattr(net, "early_stopping", False))
+        announce_long_fit(type(net).__name__, "training", pace, epochs_left, at_most=at_most)

@@ -22,6 +22,7 @@ from typing import Any
 import joblib
 import numpy as np
 
+from .._torch.long_fit import unannounced
 from . import _field_checks as check
 from ._cell import Cell, cross_validates
 from ._environment import parallel_backend, torch_threads
@@ -458,7 +459,7 @@ def run_comparison(
         if dry_run:
             log(1, _plan(cells, recorded))
         if estimate:
-            with torch_threads(worker.threads):
+            with torch_threads(worker.threads), unannounced():
                 forecast = estimate_run(
                     pending,
                     X_train,

@@ -7,7 +7,6 @@ import io
 import shutil
 import sys
 import time
-import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 import joblib
 import numpy as np
 
-from .._torch.long_fit import LongFitWarning
+from .._torch.long_fit import unannounced
 from ._cell import Cell, fingerprint, run_cell
 from ._environment import torch_threads
 from ._estimate import format_duration
@@ -213,10 +212,9 @@ class CellWorker:
             stop_on_signals() as guard,
             torch_threads(self.threads),
             _epoch_output(self.verbose),
-            warnings.catch_warnings(),
-        ):
             # The run's own progress and time-left lines say how long a cell takes.
-            warnings.simplefilter("ignore", LongFitWarning)
+            unannounced(),
+        ):
             return number, *self._run(number, cell, wait, cache_root, guard)
 
     def config(self, cell: Cell) -> str:

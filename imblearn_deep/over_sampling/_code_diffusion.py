@@ -68,9 +68,9 @@ def sample_codes(
     by ``steps`` deterministic DDIM updates with classifier-free ``guidance``.
 
     ``guidance`` weighs the class-conditional prediction against the unconditional one:
-    ``v = v_none + guidance * (v_class - v_none)``; 1 is the conditional model alone (one
-    network evaluation a step), 0 ignores the class, above 1 pushes the codes towards
-    what distinguishes the class, at some cost in variety.
+    ``v = v_none + guidance * (v_class - v_none)``; 1 is the conditional model alone and 0
+    the unconditional one (one network evaluation a step each), above 1 pushes the codes
+    towards what distinguishes the class, at some cost in variety (two evaluations).
     """
     n, device = len(noise), noise.device
     times = torch.linspace(1.0, 0.0, steps + 1, device=device)
@@ -79,10 +79,13 @@ def sample_codes(
     z = noise
     for t, s in zip(times[:-1], times[1:], strict=True):
         t_batch = t.expand(n)
-        velocity = denoiser(z, t_batch, own).float()
-        if guidance != 1.0:
-            unconditional = denoiser(z, t_batch, none).float()
-            velocity = unconditional + guidance * (velocity - unconditional)
+        if guidance == 0.0:
+            velocity = denoiser(z, t_batch, none).float()
+        else:
+            velocity = denoiser(z, t_batch, own).float()
+            if guidance != 1.0:
+                unconditional = denoiser(z, t_batch, none).float()
+                velocity = unconditional + guidance * (velocity - unconditional)
         alpha, sigma = alpha_sigma(t)
         z0 = alpha * z - sigma * velocity
         eps = sigma * z + alpha * velocity
