@@ -238,7 +238,7 @@ def report(output: Path) -> None:
     ]
     real = next(r for r in rows if r["config"] == "real")
     lines = [
-        "# Quality per CPU minute: DeepSMOTE and BAGAN-GP on the Fashion-MNIST profile",
+        "# Quality per CPU minute: the deep samplers on the Fashion-MNIST profile",
         "",
         "Command: `python -m studies.quality_curves.quality_curves --configs ...` then `--report`.",
         f"Host: {rows[-1].get('host', '?')}.",
