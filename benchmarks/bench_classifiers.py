@@ -64,6 +64,8 @@ def bench(
         precision=precision,
         device=device,
         random_state=0,
+        # The thread count each round sets (torch.set_num_threads), not the default 1.
+        n_threads=None,
     )
     cuda = resolve_device(device).type == "cuda"
     with OtherLoad() as load:

@@ -110,6 +110,8 @@ def make_sampler(name: str, args, precision: str, counts: dict[int, int], **over
         device=args.device,
         random_state=overrides.pop("random_state", 0),
         verbose=args.verbose,
+        # torch's thread count as --threads (or torch) set it, not the samplers' default 1.
+        n_threads=None,
     )
     if name == "deepsmote":
         params = dict(
