@@ -330,6 +330,14 @@ def count_epoch_flops(make: Callable, X, y, batch_size: int) -> dict[str, float]
 # -- step times and tables ------------------------------------------------------------
 
 
+def stage_seconds(history: list[dict]) -> dict[str, float]:
+    """Seconds of each training stage of a sampler's ``history_``, in stage order."""
+    seconds: dict[str, float] = {}
+    for record in history:
+        seconds[record["stage"]] = seconds.get(record["stage"], 0.0) + record["seconds"]
+    return seconds
+
+
 def sampler_seconds_per_step(history: list[dict], stage: str) -> float:
     """Seconds per step of a sampler's training stage (its ``history_``), its first epoch
     left out when there are more (oneDNN's one-off kernel selection)."""

@@ -21,14 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._common import OtherLoad, describe_host
-
-
-def _stage_seconds(sampler) -> dict[str, float]:
-    seconds: dict[str, float] = {}
-    for record in sampler.history_:
-        seconds[record["stage"]] = seconds.get(record["stage"], 0.0) + record["seconds"]
-    return seconds
+from ._common import OtherLoad, describe_host, stage_seconds
 
 
 def _generation_seconds(sampler, counts: dict) -> float:
@@ -67,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             sampler.fit_resample(X, y)
             fits[name] = {
                 "fit_resample_seconds": time.perf_counter() - start,
-                "stage_seconds": _stage_seconds(sampler),
+                "stage_seconds": stage_seconds(sampler.history_),
             }
             print(name, json.dumps(fits[name]))
     fit_load = load.cores

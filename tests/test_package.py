@@ -35,6 +35,7 @@ MODULES_WITH_EXAMPLES = {
     "imblearn_deep.over_sampling._code_diffusion": 1,
     "imblearn_deep.nets.denoiser": 2,
     "imblearn_deep._torch.long_fit": 1,
+    "imblearn_deep._durations": 1,
     "imblearn_deep.over_sampling._bagan_gp": 1,
     "imblearn_deep.over_sampling._gan_epoch": 1,
     "imblearn_deep.over_sampling._flatten": 1,

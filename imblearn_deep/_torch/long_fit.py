@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .._durations import format_duration
+
 __all__ = ["LONG_FIT_SECONDS", "LongFitWarning", "announce_long_fit", "unannounced"]
 
 #: A training stage expected to run longer than this, in seconds, after its first epoch
@@ -27,14 +29,6 @@ class LongFitWarning(UserWarning):
     Silence it with ``warnings.filterwarnings("ignore", category=LongFitWarning)``, or
     pass ``verbose=1`` to see each epoch instead.
     """
-
-
-def _readable(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def announce_long_fit(
@@ -52,7 +46,7 @@ def announce_long_fit(
     ...     announce_long_fit("DeepSMOTE", "autoencoder", 4.2, 199)
     ...     announce_long_fit("DeepSMOTE", "autoencoder", 0.1, 199)
     >>> [str(w.message)[:58] for w in caught]
-    ['DeepSMOTE: the autoencoder stage will take about 14 min mo']
+    ['DeepSMOTE: the autoencoder stage will take about 13.9 min ']
     """
     seconds_left = epoch_seconds * epochs_left
     if seconds_left <= LONG_FIT_SECONDS:
@@ -71,7 +65,7 @@ def announce_long_fit(
     epochs = "epoch" if epochs_left == 1 else "epochs"
     bound = "at most" if at_most else "about"
     warnings.warn(
-        f"{owner}: the {stage} stage will take {bound} {_readable(seconds_left)} more "
+        f"{owner}: the {stage} stage will take {bound} {format_duration(seconds_left)} more "
         f"({epochs_left} more {epochs} at {epoch_seconds:.1f} s each). "
         f"Pass verbose=1 to follow its epochs.{crowded}",
         LongFitWarning,

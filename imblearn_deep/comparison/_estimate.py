@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.base import clone
 
+from .._durations import format_duration
 from ._cell import Cell, build_pipeline, cell_grids, planned_fits
 
-__all__ = ["CALIBRATION_STEPS", "RunEstimate", "estimate_run", "fit_seconds", "format_duration"]
+__all__ = ["CALIBRATION_STEPS", "RunEstimate", "estimate_run", "fit_seconds"]
 
 #: Steps of the longest training stage in the two timed fits of :func:`fit_seconds`.
 CALIBRATION_STEPS = (4, 16)
@@ -156,23 +157,6 @@ class RunEstimate:
             f"{format_duration(min(cells))} to {format_duration(max(cells))}; one fit of {fits}; "
             f"calibrated in {format_duration(self.calibration_seconds)}){unknown}"
         )
-
-
-def format_duration(seconds: float) -> str:
-    """Seconds as a person reads a duration in a log line.
-
-    Examples
-    --------
-    >>> format_duration(0.42), format_duration(42.3), format_duration(754), format_duration(9000)
-    ('0.4 s', '42 s', '12.6 min', '2.5 h')
-    """
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.1f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def _step_ratio(estimator, n_samples: int, n_resampled: int | None) -> float:

@@ -17,10 +17,10 @@ from typing import Any
 import joblib
 import numpy as np
 
+from .._durations import format_duration
 from .._torch.long_fit import unannounced
 from ._cell import Cell, fingerprint, run_cell
 from ._environment import torch_threads
-from ._estimate import format_duration
 from ._interrupts import stop_on_signals
 from ._provenance import provenance
 from ._quality import fit_judge

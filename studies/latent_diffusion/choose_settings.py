@@ -28,7 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import NearestNeighbors
 from sklearn.svm import SVC
 
-from benchmarks._common import describe_host
+from benchmarks._common import describe_host, stage_seconds
 from imblearn_deep import DeepSMOTE, LatentDiffusion
 from imblearn_deep.datasets import load_imbalanced
 from imblearn_deep.metrics import class_spread_ratios, label_fidelity
@@ -108,9 +108,7 @@ def score(name: str, dataset: str, seed: int) -> dict:
     start = time.perf_counter()
     X_res, y_res = sampler.fit_resample(X, y)
     seconds = time.perf_counter() - start
-    stage_seconds = {}
-    for record in sampler.history_:
-        stage_seconds[record["stage"]] = stage_seconds.get(record["stage"], 0) + record["seconds"]
+    seconds_by_stage = stage_seconds(sampler.history_)
     synthetic, labels = X_res[len(X) :], y_res[len(y) :]
     flat = X.reshape(len(X), -1).astype(np.float32)
     judge = (
@@ -132,8 +130,8 @@ def score(name: str, dataset: str, seed: int) -> dict:
         "spread_ratio_min": float(min(ratios.values())),
         "novelty": novelty(sampler) if isinstance(sampler, LatentDiffusion) else None,
         "seconds": seconds,
-        "stage_seconds": stage_seconds,
-        "generation_seconds": seconds - sum(stage_seconds.values()),
+        "stage_seconds": seconds_by_stage,
+        "generation_seconds": seconds - sum(seconds_by_stage.values()),
         "host": describe_host(),
     }
 
